@@ -1,0 +1,62 @@
+"""The command-line interface: a thin layer over :mod:`gate.pipeline`, the policy stage and the reports.
+
+Results go to stdout or ``--output``; progress, summaries and logs to stderr. Exit codes: 0 pass (or warn),
+1 blocked by policy, 2 could not evaluate.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+from typing import Any
+
+import click
+
+from gate import __version__
+from gate.errors import GateError
+
+# Command modules: "module:attribute" of click commands or groups added to the main group.
+COMMANDS: list[str] = [
+    "gate.cli.check:check",
+    "gate.cli.check:sbom",
+]
+
+
+class _Main(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GateError as e:
+            click.echo(f"gate: error: {e.diagnostics()}", err=True)
+            ctx.exit(2)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except KeyboardInterrupt:
+            click.echo("gate: interrupted", err=True)
+            ctx.exit(2)
+        except Exception as e:
+            if os.environ.get("GATE_DEBUG"):
+                raise
+            click.echo(f"gate: internal error: {type(e).__name__}: {e} (set GATE_DEBUG=1 for a traceback)", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(__version__, prog_name="gate")
+@click.option("-v", "--verbose", count=True, help="More logging on stderr.")
+def cli(verbose: int) -> None:
+    """Supply-chain verification and policy-as-code gate for MCP servers and their AI components."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="gate: %(levelname)s: %(message)s", stream=sys.stderr)
+
+
+for _spec in COMMANDS:
+    _mod, _, _attr = _spec.partition(":")
+    cli.add_command(getattr(importlib.import_module(_mod), _attr))
+
+
+def main() -> None:
+    # click's UsageError exits 2 already, matching "could not evaluate".
+    cli(prog_name="gate")

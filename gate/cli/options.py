@@ -1,0 +1,64 @@
+"""Command-line options shared by ``gate check`` and ``gate sbom``, and the feature options that the
+collectors read from ``Settings.options``.
+
+Every option also reads a ``GATE_*`` environment variable named after it (``--include-dev`` ->
+``GATE_INCLUDE_DEV``) and a default from ``[tool.gate]`` / ``gate.toml`` (``include-dev = true``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+F = Callable[..., Any]
+
+
+def envvar_for(long_name: str) -> str:
+    return "GATE_" + long_name.lstrip("-").replace("-", "_").upper()
+
+
+def opt(*decls: str, **kw: Any) -> Callable[[F], F]:
+    """``click.option`` with the ``GATE_*`` environment variable filled in."""
+    long_name = next(d for d in decls if d.startswith("--")).split("/")[0]
+    kw.setdefault("envvar", envvar_for(long_name))
+    kw.setdefault("show_envvar", True)
+    return click.option(*decls, **kw)
+
+
+# Options of the inventory itself: used by check and sbom.
+INVENTORY_OPTIONS: list[Callable[[F], F]] = [
+    opt("--include-dev/--no-include-dev", default=False, help="Keep dev/test dependency groups in the SBOM and evidence."),
+    opt("--include-tests/--no-include-tests", default=False,
+        help="Also scan the target's tests/, benchmarks/ and examples/ folders."),
+    opt("--python-env", type=click.Path(file_okay=False, exists=True), default=None,
+        help="Inventory an installed Python environment (a venv) from its *.dist-info metadata."),
+    opt("--exclude", multiple=True, help="Glob of paths (relative to the target) to skip. Repeatable."),
+    opt("--project", "projects", multiple=True, help="Only inventory the project at this path. Repeatable."),
+    opt("--config", type=click.Path(dir_okay=False, exists=True), default=None,
+        help="Configuration file (default: gate.toml or [tool.gate] in the target's pyproject.toml)."),
+    opt("--network/--offline", default=False, help="Allow network access (off by default)."),
+]
+
+# Feature options: each lands in Settings.options under its parameter name. Collectors read them with
+# settings.option("name"). Add a feature's options here, in a block of its own.
+FEATURE_OPTIONS: list[Callable[[F], F]] = []
+
+
+def apply(options: list[Callable[[F], F]]) -> Callable[[F], F]:
+    def deco(f: F) -> F:
+        for o in reversed(options):
+            f = o(f)
+        return f
+
+    return deco
+
+
+def feature_names() -> set[str]:
+    """Parameter names of the feature options (collected into Settings.options)."""
+
+    @apply(FEATURE_OPTIONS)
+    def probe(**_: Any) -> None: ...
+
+    return {p.name for p in getattr(probe, "__click_params__", []) if p.name}

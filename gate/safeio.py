@@ -1,0 +1,222 @@
+"""Bounded, hostile-input-safe readers for every file the gate parses.
+
+All parsers go through these functions so that malformed, truncated, huge, binary, deeply nested or
+alias-bombed files become one :class:`~gate.errors.InputError` naming the file, in bounded time and memory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gate.errors import InputError
+
+MiB = 1024 * 1024
+DEFAULT_MAX_BYTES = int(os.environ.get("GATE_MAX_FILE_BYTES", str(64 * MiB)))
+MAX_DEPTH = 256
+MAX_YAML_ALIASES = 10_000
+MAX_YAML_NODES = 5_000_000
+
+
+def display(path: Path | str, root: Path | None = None) -> str:
+    """The path as shown to users and stored in evidence: relative to ``root`` when inside it, POSIX style."""
+    p = Path(path)
+    if root is not None:
+        try:
+            return p.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return p.as_posix()
+
+
+def is_within(path: Path, root: Path) -> bool:
+    """True when ``path`` (symlinks resolved) lies inside ``root``."""
+    try:
+        path.resolve().relative_to(root.resolve())
+    except (ValueError, OSError, RuntimeError):
+        return False
+    return True
+
+
+def read_bytes(path: Path, *, max_bytes: int | None = None, shown: str | None = None) -> bytes:
+    """Read a whole file, refusing anything larger than ``max_bytes`` before reading it."""
+    limit = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
+    name = shown or str(path)
+    try:
+        if not path.is_file():
+            raise InputError("not a regular file", path=name)
+        size = path.stat().st_size
+        if size > limit:
+            raise InputError(f"file is too large ({size / MiB:.1f} MiB; the limit is {limit / MiB:.0f} MiB)", path=name)
+        with path.open("rb") as fh:
+            data = fh.read(limit + 1)
+    except InputError:
+        raise
+    except OSError as e:
+        raise InputError(f"cannot read: {e.strerror or e}", path=name) from e
+    if len(data) > limit:
+        raise InputError(f"file is too large (the limit is {limit / MiB:.0f} MiB)", path=name)
+    return data
+
+
+def read_text(path: Path, *, max_bytes: int | None = None, shown: str | None = None) -> str:
+    """Read a UTF-8 text file (BOM allowed); binary content is an error."""
+    data = read_bytes(path, max_bytes=max_bytes, shown=shown)
+    name = shown or str(path)
+    if b"\x00" in data[:8192]:
+        raise InputError("binary content where text was expected", path=name)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise InputError(f"not valid UTF-8 (byte {e.start})", path=name) from e
+
+
+def check_depth(value: Any, *, limit: int = MAX_DEPTH, shown: str = "") -> None:
+    """Reject documents nested deeper than ``limit`` (iteratively: no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            raise InputError(f"nested more than {limit} levels deep", path=shown or None)
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+
+
+def _precheck_brackets(text: str, shown: str, limit: int = MAX_DEPTH) -> None:
+    """Cheap scan for absurd bracket nesting before handing text to a recursive parser."""
+    depth = 0
+    in_str = False
+    esc = False
+    for ch in text:
+        if in_str:
+            if esc:
+                esc = False
+            elif ch == "\\":
+                esc = True
+            elif ch == '"':
+                in_str = False
+            continue
+        if ch == '"':
+            in_str = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                raise InputError(f"nested more than {limit} levels deep", path=shown)
+        elif ch in "]}":
+            depth -= 1
+
+
+def parse_json(text: str, shown: str) -> Any:
+    if not text.strip():
+        raise InputError("empty file where JSON was expected", path=shown)
+    _precheck_brackets(text, shown)
+    try:
+        value = json.loads(text)
+    except RecursionError as e:
+        raise InputError(f"nested more than {MAX_DEPTH} levels deep", path=shown) from e
+    except json.JSONDecodeError as e:
+        raise InputError(f"invalid JSON at line {e.lineno} column {e.colno}: {e.msg}", path=shown) from e
+    check_depth(value, shown=shown)
+    return value
+
+
+def load_json(path: Path, *, shown: str | None = None, max_bytes: int | None = None) -> Any:
+    name = shown or str(path)
+    return parse_json(read_text(path, max_bytes=max_bytes, shown=name), name)
+
+
+def parse_toml(text: str, shown: str) -> dict[str, Any]:
+    if not text.strip():
+        raise InputError("empty file where TOML was expected", path=shown)
+    _precheck_brackets(text, shown)
+    try:
+        value = tomllib.loads(text)
+    except RecursionError as e:
+        raise InputError(f"nested more than {MAX_DEPTH} levels deep", path=shown) from e
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(f"invalid TOML: {e}", path=shown) from e
+    check_depth(value, shown=shown)
+    return value
+
+
+def load_toml(path: Path, *, shown: str | None = None, max_bytes: int | None = None) -> dict[str, Any]:
+    name = shown or str(path)
+    return parse_toml(read_text(path, max_bytes=max_bytes, shown=name), name)
+
+
+class _BoundedSafeLoader(yaml.SafeLoader):
+    """SafeLoader that refuses alias bombs and absurd nesting while composing the node graph."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._aliases = 0
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_YAML_ALIASES:
+                raise InputError(f"more than {MAX_YAML_ALIASES} YAML aliases (alias expansion bomb?)")
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise InputError(f"nested more than {MAX_DEPTH} levels deep")
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _yaml_expanded_size(root: Any, shown: str) -> None:
+    """Count nodes as a consumer would see them after alias expansion, stopping at the limit."""
+    seen = 0
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        seen += 1
+        if seen > MAX_YAML_NODES:
+            raise InputError("YAML expands to too many nodes (alias expansion bomb?)", path=shown)
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def parse_yaml(text: str, shown: str) -> Any:
+    if not text.strip():
+        raise InputError("empty file where YAML was expected", path=shown)
+    try:
+        loader = _BoundedSafeLoader(text)
+        try:
+            value = loader.get_single_data()
+        finally:
+            loader.dispose()
+    except InputError as e:
+        raise InputError(e.message, path=shown) from e
+    except RecursionError as e:
+        raise InputError(f"nested more than {MAX_DEPTH} levels deep", path=shown) from e
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise InputError(f"invalid YAML{where}: {problem}", path=shown) from e
+    _yaml_expanded_size(value, shown)
+    return value
+
+
+def load_yaml(path: Path, *, shown: str | None = None, max_bytes: int | None = None) -> Any:
+    name = shown or str(path)
+    return parse_yaml(read_text(path, max_bytes=max_bytes, shown=name), name)
+
+
+def require_mapping(value: Any, shown: str, what: str = "document") -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InputError(f"expected a {what} object at the top level, found {type(value).__name__}", path=shown)
+    return value
