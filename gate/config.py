@@ -33,12 +33,15 @@ class RuleException:
     def expired(self, today: dt.date) -> bool:
         return self.expires is not None and today > self.expires
 
-    def matches(self, code: str, component: dict[str, Any] | None, vulnerability_ids: set[str] | None = None) -> bool:
+    def matches(
+        self, code: str, component: dict[str, Any] | None, vulnerability_ids: set[str] | None = None
+    ) -> bool:
         if not fnmatch.fnmatchcase(code, self.rule):
             return False
-        if self.vulnerability is not None:
-            if not vulnerability_ids or self.vulnerability.upper() not in {v.upper() for v in vulnerability_ids}:
-                return False
+        if self.vulnerability is not None and (
+            not vulnerability_ids or self.vulnerability.upper() not in {v.upper() for v in vulnerability_ids}
+        ):
+            return False
         if self.match in ("*", ""):
             return True
         if component is None:
@@ -88,7 +91,11 @@ def load_config(target: Path, explicit: Path | None = None) -> GateConfig:
         return GateConfig()
     shown = str(path)
     doc = load_toml(path, shown=shown)
-    table = doc.get("tool", {}).get("gate", {}) if path.name == "pyproject.toml" else doc.get("tool", {}).get("gate", doc)
+    table = (
+        doc.get("tool", {}).get("gate", {})
+        if path.name == "pyproject.toml"
+        else doc.get("tool", {}).get("gate", doc)
+    )
     if not isinstance(table, dict):
         raise ConfigError("[tool.gate] must be a table", path=shown)
     table = dict(table)
@@ -134,7 +141,9 @@ def _parse_exception(raw: Any, index: int, shown: str) -> RuleException:
     vuln = raw.get("vulnerability")
     if vuln is not None and not isinstance(vuln, str):
         raise ConfigError(f"{where}: 'vulnerability' must be a string", path=shown)
-    return RuleException(rule=rule, match=match, reason=reason.strip(), expires=expires, vulnerability=vuln, source=shown)
+    return RuleException(
+        rule=rule, match=match, reason=reason.strip(), expires=expires, vulnerability=vuln, source=shown
+    )
 
 
 __all__ = ["GateConfig", "InputError", "RuleException", "find_config", "load_config"]

@@ -82,8 +82,9 @@ class HashCache:
             pass
 
 
-def hash_files(paths: Iterable[Path], alg: str = "sha256", *, cache: HashCache | None = None,
-               workers: int | None = None) -> dict[Path, str]:
+def hash_files(
+    paths: Iterable[Path], alg: str = "sha256", *, cache: HashCache | None = None, workers: int | None = None
+) -> dict[Path, str]:
     """Digest every file in ``paths`` (hex), in parallel, answering unchanged files from the cache."""
     cache = cache if cache is not None else HashCache()
     todo: list[tuple[Path, str]] = []
@@ -100,7 +101,9 @@ def hash_files(paths: Iterable[Path], alg: str = "sha256", *, cache: HashCache |
     if todo:
         n = workers or min(len(todo), max(2, (os.cpu_count() or 2)))
         with ThreadPoolExecutor(max_workers=n) as pool:
-            for (p, key), digest in zip(todo, pool.map(lambda item: hash_file(item[0], alg), todo), strict=True):
+            for (p, key), digest in zip(
+                todo, pool.map(lambda item: hash_file(item[0], alg), todo), strict=True
+            ):
                 out[p] = digest
                 cache.put(key, digest)
         cache.save()

@@ -41,7 +41,7 @@ class Outcome:
 
 def load(spec: str) -> Collector:
     module, _, cls = spec.partition(":")
-    return getattr(importlib.import_module(module), cls)()  # type: ignore[no-any-return]
+    return getattr(importlib.import_module(module), cls)()  # type: ignore[no-any-return,unused-ignore]
 
 
 def run_collector(spec: str, inventory: Inventory, timeout: float = DEFAULT_COLLECTOR_TIMEOUT) -> None:
@@ -55,7 +55,7 @@ def run_collector(spec: str, inventory: Inventory, timeout: float = DEFAULT_COLL
             collector = load(spec)
             box["name"] = collector.name
             box["run"] = collector.collect(inventory)
-        except BaseException as e:  # noqa: BLE001 - recorded below, re-raised for user errors
+        except BaseException as e:  # recorded below, re-raised for user errors
             box["error"] = e
 
     thread = threading.Thread(target=target, name=f"collector-{name}", daemon=True)
@@ -64,7 +64,9 @@ def run_collector(spec: str, inventory: Inventory, timeout: float = DEFAULT_COLL
     name = box.get("name", name)
     if thread.is_alive():
         inventory.runs.append(
-            CollectorRun(name=name, status="failed", errors=(CollectorError(f"timed out after {timeout:.0f} s"),))
+            CollectorRun(
+                name=name, status="failed", errors=(CollectorError(f"timed out after {timeout:.0f} s"),)
+            )
         )
         return
     err = box.get("error")

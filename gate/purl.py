@@ -16,19 +16,23 @@ def normalize_python_name(name: str) -> str:
 
 
 def pypi_purl(name: str, version: str | None, **qualifiers: str) -> str:
-    return PackageURL(type="pypi", name=normalize_python_name(name), version=version,
-                      qualifiers=qualifiers or None).to_string()
+    return PackageURL(
+        type="pypi", name=normalize_python_name(name), version=version, qualifiers=qualifiers or None
+    ).to_string()
 
 
 def npm_purl(name: str, version: str | None, **qualifiers: str) -> str:
     namespace, _, bare = name.rpartition("/") if name.startswith("@") else ("", "", name)
-    return PackageURL(type="npm", namespace=namespace or None, name=bare, version=version,
-                      qualifiers=qualifiers or None).to_string()
+    return PackageURL(
+        type="npm", namespace=namespace or None, name=bare, version=version, qualifiers=qualifiers or None
+    ).to_string()
 
 
 def huggingface_purl(repo_id: str, revision: str | None) -> str:
     namespace, _, name = repo_id.rpartition("/")
-    return PackageURL(type="huggingface", namespace=namespace or None, name=name, version=revision).to_string()
+    return PackageURL(
+        type="huggingface", namespace=namespace or None, name=name, version=revision
+    ).to_string()
 
 
 def ref_for(purl: str | None, fallback: str) -> str:

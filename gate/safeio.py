@@ -52,7 +52,9 @@ def read_bytes(path: Path, *, max_bytes: int | None = None, shown: str | None = 
             raise InputError("not a regular file", path=name)
         size = path.stat().st_size
         if size > limit:
-            raise InputError(f"file is too large ({size / MiB:.1f} MiB; the limit is {limit / MiB:.0f} MiB)", path=name)
+            raise InputError(
+                f"file is too large ({size / MiB:.1f} MiB; the limit is {limit / MiB:.0f} MiB)", path=name
+            )
         with path.open("rb") as fh:
             data = fh.read(limit + 1)
     except InputError:
@@ -159,7 +161,7 @@ class _BoundedSafeLoader(yaml.SafeLoader):
         self._aliases = 0
         self._depth = 0
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+    def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             self._aliases += 1
             if self._aliases > MAX_YAML_ALIASES:
@@ -218,5 +220,7 @@ def load_yaml(path: Path, *, shown: str | None = None, max_bytes: int | None = N
 
 def require_mapping(value: Any, shown: str, what: str = "document") -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise InputError(f"expected a {what} object at the top level, found {type(value).__name__}", path=shown)
+        raise InputError(
+            f"expected a {what} object at the top level, found {type(value).__name__}", path=shown
+        )
     return value

@@ -39,7 +39,9 @@ class _Main(click.Group):
         except Exception as e:
             if os.environ.get("GATE_DEBUG"):
                 raise
-            click.echo(f"gate: internal error: {type(e).__name__}: {e} (set GATE_DEBUG=1 for a traceback)", err=True)
+            click.echo(
+                f"gate: internal error: {type(e).__name__}: {e} (set GATE_DEBUG=1 for a traceback)", err=True
+            )
             ctx.exit(2)
 
 

@@ -21,7 +21,9 @@ def _settings(ctx: click.Context, target: str, params: dict[str, Any]) -> Settin
     root = Path(target).resolve()
     if not root.exists():
         raise UsageError(f"target does not exist: {target}")
-    config = load_config(root if root.is_dir() else root.parent, Path(params["config"]) if params.get("config") else None)
+    config = load_config(
+        root if root.is_dir() else root.parent, Path(params["config"]) if params.get("config") else None
+    )
     # Defaults from configuration apply where the user gave nothing on the command line or in GATE_*.
     for name, value in config.defaults.items():
         if name in params and ctx.get_parameter_source(name) == click.core.ParameterSource.DEFAULT:
@@ -64,17 +66,40 @@ def _progress(quiet: bool) -> Any:
 
 @click.command()
 @click.argument("target", type=click.Path(exists=True), default=".")
-@opt("--policy", "policies", multiple=True, type=click.Path(exists=True),
-     help="Extra policy directory, .rego file or OPA bundle (.tar.gz). Repeatable. The bundled library always runs.")
-@opt("--data", "data_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
-     help="Extra policy data file (JSON or YAML), merged into data.gate.config. Repeatable.")
-@opt("--collection", default=None, help="Run only the rules of this collection (minimal, recommended, strict).")
+@opt(
+    "--policy",
+    "policies",
+    multiple=True,
+    type=click.Path(exists=True),
+    help="Extra policy directory, .rego file or OPA bundle (.tar.gz). Repeatable. The bundled library always runs.",
+)
+@opt(
+    "--data",
+    "data_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Extra policy data file (JSON or YAML), merged into data.gate.config. Repeatable.",
+)
+@opt(
+    "--collection", default=None, help="Run only the rules of this collection (minimal, recommended, strict)."
+)
 @opt("--engine", default="regopy", show_default=True, help="Policy engine.")
-@opt("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="table", show_default=True,
-     help="Report format for stdout or --output.")
+@opt(
+    "--format",
+    "fmt",
+    type=click.Choice(REPORT_FORMATS),
+    default="table",
+    show_default=True,
+    help="Report format for stdout or --output.",
+)
 @opt("-o", "--output", default=None, help="Write the report here instead of stdout.")
-@opt("--report", "reports", multiple=True, metavar="FORMAT=PATH",
-     help="Also write a report in FORMAT to PATH (e.g. sarif=gate.sarif). Repeatable.")
+@opt(
+    "--report",
+    "reports",
+    multiple=True,
+    metavar="FORMAT=PATH",
+    help="Also write a report in FORMAT to PATH (e.g. sarif=gate.sarif). Repeatable.",
+)
 @opt("--sbom-output", default=None, help="Also write the CycloneDX SBOM here.")
 @opt("--evidence-output", default=None, help="Also write the evidence document (the Rego input) here.")
 @opt("-q", "--quiet", is_flag=True, default=False, help="No progress on stderr.")
@@ -95,7 +120,9 @@ def check(ctx: click.Context, target: str, **params: Any) -> None:
     for spec in params["reports"]:
         fmt, sep, path = spec.partition("=")
         if not sep or fmt not in REPORT_FORMATS or not path:
-            raise UsageError(f"--report takes FORMAT=PATH with FORMAT one of {', '.join(REPORT_FORMATS)}: {spec!r}")
+            raise UsageError(
+                f"--report takes FORMAT=PATH with FORMAT one of {', '.join(REPORT_FORMATS)}: {spec!r}"
+            )
         extra_reports.append((fmt, path))
 
     outcome = build(settings, progress=_progress(params["quiet"]))
@@ -110,7 +137,10 @@ def check(ctx: click.Context, target: str, **params: Any) -> None:
     if params["sbom_output"]:
         _write(json.dumps(outcome.sbom, indent=2, ensure_ascii=False), params["sbom_output"])
     if params["evidence_output"]:
-        _write(json.dumps(outcome.document, indent=2, ensure_ascii=False, sort_keys=True), params["evidence_output"])
+        _write(
+            json.dumps(outcome.document, indent=2, ensure_ascii=False, sort_keys=True),
+            params["evidence_output"],
+        )
     for fmt, path in extra_reports:
         _write(render(fmt, outcome, evaluation), path)
     if params["fmt"] == "table" and params["output"] in (None, "-"):
@@ -137,7 +167,12 @@ def sbom(ctx: click.Context, target: str, **params: Any) -> None:
     outcome = build(settings)
     _write(json.dumps(outcome.sbom, indent=2, ensure_ascii=False), params["output"])
     if params["evidence_output"]:
-        _write(json.dumps(outcome.document, indent=2, ensure_ascii=False, sort_keys=True), params["evidence_output"])
+        _write(
+            json.dumps(outcome.document, indent=2, ensure_ascii=False, sort_keys=True),
+            params["evidence_output"],
+        )
     failed = [r for r in outcome.inventory.runs if r.status == "failed"]
     for r in failed:
-        click.echo(f"gate: warning: collector {r.name} failed: {'; '.join(e.message for e in r.errors)}", err=True)
+        click.echo(
+            f"gate: warning: collector {r.name} failed: {'; '.join(e.message for e in r.errors)}", err=True
+        )

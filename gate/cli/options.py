@@ -29,15 +29,30 @@ def opt(*decls: str, **kw: Any) -> Callable[[F], F]:
 
 # Options of the inventory itself: used by check and sbom.
 INVENTORY_OPTIONS: list[Callable[[F], F]] = [
-    opt("--include-dev/--no-include-dev", default=False, help="Keep dev/test dependency groups in the SBOM and evidence."),
-    opt("--include-tests/--no-include-tests", default=False,
-        help="Also scan the target's tests/, benchmarks/ and examples/ folders."),
-    opt("--python-env", type=click.Path(file_okay=False, exists=True), default=None,
-        help="Inventory an installed Python environment (a venv) from its *.dist-info metadata."),
+    opt(
+        "--include-dev/--no-include-dev",
+        default=False,
+        help="Keep dev/test dependency groups in the SBOM and evidence.",
+    ),
+    opt(
+        "--include-tests/--no-include-tests",
+        default=False,
+        help="Also scan the target's tests/, benchmarks/ and examples/ folders.",
+    ),
+    opt(
+        "--python-env",
+        type=click.Path(file_okay=False, exists=True),
+        default=None,
+        help="Inventory an installed Python environment (a venv) from its *.dist-info metadata.",
+    ),
     opt("--exclude", multiple=True, help="Glob of paths (relative to the target) to skip. Repeatable."),
     opt("--project", "projects", multiple=True, help="Only inventory the project at this path. Repeatable."),
-    opt("--config", type=click.Path(dir_okay=False, exists=True), default=None,
-        help="Configuration file (default: gate.toml or [tool.gate] in the target's pyproject.toml)."),
+    opt(
+        "--config",
+        type=click.Path(dir_okay=False, exists=True),
+        default=None,
+        help="Configuration file (default: gate.toml or [tool.gate] in the target's pyproject.toml).",
+    ),
     opt("--network/--offline", default=False, help="Allow network access (off by default)."),
 ]
 

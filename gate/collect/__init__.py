@@ -36,16 +36,48 @@ from gate.model import (
 # Directories never descended into when discovering projects and files.
 ALWAYS_SKIPPED_DIRS = frozenset(
     {
-        ".git", ".hg", ".svn", "node_modules", ".venv", "venv", "env", ".env", "__pycache__", ".tox", ".nox",
-        ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", "dist-packages", ".idea", ".vscode-test",
-        ".next", ".turbo", ".cache",
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        ".venv",
+        "venv",
+        "env",
+        ".env",
+        "__pycache__",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        "site-packages",
+        "dist-packages",
+        ".idea",
+        ".vscode-test",
+        ".next",
+        ".turbo",
+        ".cache",
     }
 )
 # Directories that hold tests, benchmarks, examples and fixtures of the target: scoped out unless
 # ``--include-tests`` is given.
 TEST_DIRS = frozenset(
-    {"test", "tests", "testing", "__tests__", "spec", "specs", "fixtures", "__fixtures__", "testdata",
-     "benchmarks", "benchmark", "examples", "example", "e2e"}
+    {
+        "test",
+        "tests",
+        "testing",
+        "__tests__",
+        "spec",
+        "specs",
+        "fixtures",
+        "__fixtures__",
+        "testdata",
+        "benchmarks",
+        "benchmark",
+        "examples",
+        "example",
+        "e2e",
+    }
 )
 
 
@@ -136,7 +168,9 @@ def walk_files(root: Path, *, excludes: tuple[str, ...] = (), include_tests: boo
         rel_dir = here.relative_to(root).as_posix()
         keep = []
         for d in sorted(dirnames):
-            if d in ALWAYS_SKIPPED_DIRS or (d.startswith(".") and d not in {".github", ".well-known", ".vscode", ".cursor"}):
+            if d in ALWAYS_SKIPPED_DIRS or (
+                d.startswith(".") and d not in {".github", ".well-known", ".vscode", ".cursor"}
+            ):
                 continue
             if not include_tests and d.lower() in TEST_DIRS:
                 continue

@@ -56,8 +56,13 @@ class AppliedException:
     source: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"rule": self.rule, "match": self.match, "reason": self.reason, "expires": self.expires,
-                "source": self.source}
+        return {
+            "rule": self.rule,
+            "match": self.match,
+            "reason": self.reason,
+            "expires": self.expires,
+            "source": self.source,
+        }
 
 
 @dataclass(frozen=True)
@@ -73,15 +78,15 @@ class Result:
     msg: str
     severity: Severity = "medium"
     title: str = ""
-    component: str | None = None       # component ref (or purl/name when no ref)
+    component: str | None = None  # component ref (or purl/name when no ref)
     component_name: str | None = None
     location: Location | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
-    source: str | None = None          # which collector/evidence produced the data
+    source: str | None = None  # which collector/evidence produced the data
     solution: str = ""
     original_kind: Kind | None = None
     exception: AppliedException | None = None
-    note: str | None = None            # e.g. "not yet effective (effective_on 2027-01-01)"
+    note: str | None = None  # e.g. "not yet effective (effective_on 2027-01-01)"
 
     def to_json(self) -> dict[str, Any]:
         return {
