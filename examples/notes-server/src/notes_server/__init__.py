@@ -1,0 +1,1 @@
+"""A small MCP server that keeps short notes in a local SQLite database."""
