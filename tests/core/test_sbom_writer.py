@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gate.sbom import SbomError, build_sbom, validate
+from tests.core.helpers import sample_inventory
+
+
+def test_sbom_is_valid_cyclonedx_16_with_root_server_and_graph(tmp_path: Path) -> None:
+    doc = build_sbom(sample_inventory(tmp_path))
+    validate(doc)
+    assert doc["specVersion"] == "1.6"
+    assert doc["metadata"]["component"]["name"] == "notes-mcp-server"
+    names = {c["name"] for c in doc["components"]}
+    assert names == {"mcp", "anyio"}  # the dev dependency is left out of the production SBOM
+    mcp = next(c for c in doc["components"] if c["name"] == "mcp")
+    assert mcp["hashes"] == [{"alg": "SHA-256", "content": "ab" * 32}]
+    assert mcp["purl"] == "pkg:pypi/mcp@1.23.3"
+    assert mcp["evidence"]["occurrences"] == [{"location": "uv.lock", "line": 120}]
+    deps = {d["ref"]: d.get("dependsOn", []) for d in doc["dependencies"]}
+    root = doc["metadata"]["component"]["bom-ref"]
+    assert deps[root] == ["pkg:pypi/mcp@1.23.3"]
+    assert deps["pkg:pypi/mcp@1.23.3"] == ["pkg:pypi/anyio@4.11.0"]
+    assert [s["name"] for s in doc["services"]] == ["notes-mcp-server stdio"]
+
+
+def test_include_dev_keeps_dev_components_marked_excluded(tmp_path: Path) -> None:
+    doc = build_sbom(sample_inventory(tmp_path, include_dev=True))
+    validate(doc)
+    pytest_ = next(c for c in doc["components"] if c["name"] == "pytest")
+    assert pytest_["scope"] == "excluded"
+
+
+def test_same_inventory_gives_same_bytes_and_serial_from_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    a = json.dumps(build_sbom(sample_inventory(tmp_path)), sort_keys=True)
+    b = json.dumps(build_sbom(sample_inventory(tmp_path)), sort_keys=True)
+    assert a == b
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
+    c = build_sbom(sample_inventory(tmp_path))
+    assert c["metadata"]["timestamp"] == "2027-01-15T08:00:00+00:00"
+    assert c["serialNumber"] == json.loads(a)["serialNumber"]  # the timestamp does not change the serial
+    inv = sample_inventory(tmp_path)
+    inv.components.pop()
+    inv.components.pop()
+    assert build_sbom(inv)["serialNumber"] != c["serialNumber"]
+
+
+def test_validate_rejects_a_broken_sbom(tmp_path: Path) -> None:
+    doc = build_sbom(sample_inventory(tmp_path))
+    doc["components"][0]["type"] = "not-a-type"
+    with pytest.raises(SbomError):
+        validate(doc)
