@@ -34,7 +34,9 @@ def test_include_dev_keeps_dev_components_marked_excluded(tmp_path: Path) -> Non
     assert pytest_["scope"] == "excluded"
 
 
-def test_same_inventory_gives_same_bytes_and_serial_from_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_same_inventory_gives_same_bytes_and_serial_from_content(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     a = json.dumps(build_sbom(sample_inventory(tmp_path)), sort_keys=True)
     b = json.dumps(build_sbom(sample_inventory(tmp_path)), sort_keys=True)
     assert a == b

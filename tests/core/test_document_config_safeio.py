@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from gate.config import load_config
+from gate.document import build_document
+from gate.errors import ConfigError, InputError
+from gate.safeio import load_json, load_toml, load_yaml, read_text
+from tests.conftest import REPO
+from tests.core.helpers import sample_inventory
+
+
+def test_document_follows_input_schema_and_is_scoped(tmp_path: Path) -> None:
+    doc = build_document(sample_inventory(tmp_path))
+    jsonschema.validate(doc, json.loads((REPO / "gate/schema/input-v1.schema.json").read_text()))
+    assert doc["schema"] == "gate/input/v1"
+    assert [c["name"] for c in doc["components"]] == ["anyio", "mcp"]
+    assert doc["excluded"] == {"count": 1, "scopes": ["dev"]}
+    assert doc["mcp"]["server"]["name"] == "notes-mcp-server"
+    assert doc["mcp"]["transports"][0]["kind"] == "mcp-transport"
+    assert str(tmp_path) not in json.dumps(doc)  # no absolute paths leak into evidence
+
+
+def test_sections_and_annotations_are_merged(tmp_path: Path) -> None:
+    inv = sample_inventory(tmp_path)
+    inv.annotate("pkg:pypi/mcp@1.23.3", "vulnerabilities", [{"id": "GHSA-x"}])
+    inv.sections["vulnerabilities"] = {"database": None}
+    doc = build_document(inv)
+    mcp = next(c for c in doc["components"] if c["name"] == "mcp")
+    assert mcp["vulnerabilities"] == [{"id": "GHSA-x"}]
+    assert doc["vulnerabilities"] == {"database": None}
+
+
+def test_config_exceptions_and_defaults(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        "[project]\nname='x'\n[tool.gate]\ninclude-dev = true\npolicy-data = {max_age_days = 3}\n"
+        "[[tool.gate.exceptions]]\nrule = 'deps.*'\nmatch = 'pkg:pypi/anyio*'\nreason = 'vendored'\nexpires = 2026-12-31\n"
+    )
+    cfg = load_config(tmp_path)
+    assert cfg.defaults == {"include_dev": True}
+    assert cfg.policy_data == {"max_age_days": 3}
+    (ex,) = cfg.exceptions
+    assert ex.matches("deps.unpinned", {"purl": "pkg:pypi/anyio@4.11.0"})
+    assert not ex.matches("vulns.high", {"purl": "pkg:pypi/anyio@4.11.0"})
+    assert not ex.expired(dt.date(2026, 12, 31)) and ex.expired(dt.date(2027, 1, 1))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[[tool.gate.exceptions]]\nrule='x'\nexpires=2026-01-01\n",  # no reason
+        "[[tool.gate.exceptions]]\nrule='x'\nreason='r'\n",  # no expiry
+        "[[tool.gate.exceptions]]\nrule='x'\nreason='r'\nexpires='soon'\n",
+    ],
+)
+def test_invalid_exceptions_are_config_errors(tmp_path: Path, body: str) -> None:
+    (tmp_path / "gate.toml").write_text(body)
+    with pytest.raises(ConfigError) as e:
+        load_config(tmp_path)
+    assert "gate.toml" in e.value.diagnostics()
+
+
+def test_bounded_readers_reject_hostile_files(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 10_000 + "]" * 10_000)
+    with pytest.raises(InputError, match="nested more than"):
+        load_json(deep)
+    deep_toml = tmp_path / "deep.toml"
+    deep_toml.write_text("a = " + "[" * 10_000 + "]" * 10_000)
+    with pytest.raises(InputError, match="nested more than"):
+        load_toml(deep_toml)
+    binary = tmp_path / "bin.json"
+    binary.write_bytes(b"\x00\x01\x02garbage")
+    with pytest.raises(InputError, match="binary"):
+        read_text(binary)
+    big = tmp_path / "big.json"
+    with big.open("wb") as fh:
+        fh.truncate(2 * 1024 * 1024)
+    with pytest.raises(InputError, match="too large"):
+        read_text(big, max_bytes=1024 * 1024)
+    bomb = tmp_path / "bomb.yaml"
+    lines = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    lines += [
+        f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]"
+        for i in range(1, 12)
+    ]
+    bomb.write_text("\n".join(lines))
+    with pytest.raises(InputError, match="alias"):
+        load_yaml(bomb)
+    trunc = tmp_path / "trunc.json"
+    trunc.write_text('{"a": [1, 2')
+    with pytest.raises(InputError) as e:
+        load_json(trunc)
+    assert "trunc.json" in e.value.diagnostics() and "\n" not in e.value.diagnostics()
