@@ -14,7 +14,7 @@ from gate.collect import Settings
 from gate.config import load_config
 from gate.errors import UsageError
 
-REPORT_FORMATS = ("table", "json", "sarif", "markdown", "junit")
+REPORT_FORMATS = ("table", "json", "sarif", "markdown", "junit", "github")
 
 
 def _settings(ctx: click.Context, target: str, params: dict[str, Any]) -> Settings:

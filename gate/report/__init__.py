@@ -27,6 +27,10 @@ def render(fmt: str, outcome: Outcome, evaluation: Evaluation) -> str:
         from gate.report.junit import render_junit
 
         return render_junit(outcome, evaluation)
+    if fmt == "github":
+        from gate.report.github import render_github
+
+        return render_github(outcome, evaluation)
     if fmt == "table":
         from gate.report.console import render_table
 
