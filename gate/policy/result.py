@@ -7,7 +7,9 @@ from typing import Any, Literal
 
 from gate.model import Location
 
-Kind = Literal["deny", "warn", "success"]
+# "excepted": a deny or warn waived by an unexpired exception from the configuration; it stays in the report
+# (``original_kind`` says what the rule said, ``exception`` which waiver applied) and the decision ignores it.
+Kind = Literal["deny", "warn", "success", "excepted"]
 Severity = Literal["critical", "high", "medium", "low", "info"]
 Decision = Literal["pass", "warn", "block"]
 
@@ -132,3 +134,8 @@ class Evaluation:
 
     def by_kind(self, kind: Kind) -> list[Result]:
         return [r for r in self.results if r.kind == kind]
+
+    @property
+    def applied_exceptions(self) -> list[Result]:
+        """Results waived by an exception (each carries the ``AppliedException``)."""
+        return [r for r in self.results if r.exception is not None]

@@ -1,0 +1,443 @@
+"""Policy engines behind one interface: modules + data + input -> the value of ``data.gate.rules``.
+
+* ``regopy`` (default): Microsoft rego-cpp, embedded, run in a worker subprocess with a wall-clock timeout,
+  an address-space limit (RLIMIT_AS), a CPU limit, an output size limit (RLIMIT_FSIZE on the response file)
+  and a scrubbed environment. A crash, a timeout or a limit is a :class:`PolicyError` (exit 2), never a pass.
+* ``opa-golib``: real OPA in-process through ``opa-golib-python-bindings``, in the same worker and limits.
+* ``opa``: the ``opa`` binary (``opa eval`` with the input on stdin), same limits.
+* ``opa-server``: a running OPA server through opa-python-client (``--opa-url``), bearer token from an
+  environment variable, policies uploaded (``rego_compat=False``) or served from the server's own bundles.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from gate.errors import PolicyError, UsageError
+from gate.policy.sources import Module
+
+ENGINES = ("regopy", "opa-golib", "opa", "opa-server")
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout: float = 60.0  # seconds of wall-clock time
+    memory_mb: int = 2048  # resident memory of the worker
+    output_mb: int = 256  # size of the response
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Limits:
+        def num(name: str, default: float) -> float:
+            raw = os.environ.get(name)
+            try:
+                return float(raw) if raw else default
+            except ValueError as e:
+                raise UsageError(f"{name} must be a number: {raw!r}") from e
+
+        base = cls(
+            timeout=num("GATE_POLICY_TIMEOUT", cls.timeout),
+            memory_mb=int(num("GATE_POLICY_MEMORY_MB", cls.memory_mb)),
+            output_mb=int(num("GATE_POLICY_OUTPUT_MB", cls.output_mb)),
+        )
+        return Limits(**{**base.__dict__, **{k: v for k, v in overrides.items() if v is not None}})
+
+
+class Engine(Protocol):
+    name: str
+
+    def evaluate(self, modules: list[Module], data: dict[str, Any], input_doc: Any, ref: str) -> Any:
+        """The value of ``ref`` (e.g. ``data.gate.rules``), or None when it is undefined."""
+        ...
+
+
+def _scrubbed_env() -> dict[str, str]:
+    import gate
+
+    root = str(Path(gate.__file__).resolve().parent.parent)
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "LC_ALL": "C.UTF-8",
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": root,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+        "PYTHONIOENCODING": "utf-8",
+        "HOME": tempfile.gettempdir(),
+    }
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        env["SOURCE_DATE_EPOCH"] = os.environ["SOURCE_DATE_EPOCH"]
+    return env
+
+
+def _limiter(limits: Limits) -> Any:
+    # No RLIMIT_AS: regopy's allocator (snmalloc) reserves 256 GB of address space up front and aborts under
+    # any address-space or data limit. Memory is bounded by the resident-set watchdog in run_limited().
+    def apply() -> None:
+        cpu = int(limits.timeout) + 5
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+        out = limits.output_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_FSIZE, (out, out))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    return apply
+
+
+@dataclass
+class Finished:
+    returncode: int
+    stdout: bytes
+    stderr: str
+
+
+def run_limited(
+    argv: list[str], stdin: bytes, limits: Limits, what: str, env: dict[str, str] | None = None
+) -> Finished:
+    """Run ``argv`` under ``limits``; stdout and stderr go to files (bounded by RLIMIT_FSIZE).
+
+    Raises PolicyError on timeout, on a signal (crash or limit) and when the output limit is hit."""
+    with tempfile.TemporaryFile() as fin, tempfile.TemporaryFile() as fout, tempfile.TemporaryFile() as ferr:
+        fin.write(stdin)
+        fin.seek(0)
+        try:
+            proc = subprocess.Popen(
+                argv,
+                stdin=fin,
+                stdout=fout,
+                stderr=ferr,
+                env=env if env is not None else _scrubbed_env(),
+                preexec_fn=_limiter(limits),
+                start_new_session=True,
+                cwd=tempfile.gettempdir(),
+            )
+        except OSError as e:
+            raise PolicyError(f"{what}: cannot start: {e.strerror}") from e
+        try:
+            rc = _watch(proc, limits, what)
+        finally:
+            _kill(proc)
+        ferr.seek(0)
+        err = ferr.read(64 * 1024).decode("utf-8", "replace")
+        fout.seek(0, os.SEEK_END)
+        size = fout.tell()
+        limit = limits.output_mb * 1024 * 1024
+        if rc == -signal.SIGXFSZ or size >= limit:
+            raise PolicyError(
+                f"{what}: output exceeded {limits.output_mb} MB and was stopped; raise GATE_POLICY_OUTPUT_MB if "
+                f"the policy is legitimate"
+            )
+        if rc == -signal.SIGXCPU:
+            raise PolicyError(f"{what}: CPU time limit exceeded ({int(limits.timeout) + 5} s)")
+        if rc < 0:
+            sig = signal.Signals(-rc).name if -rc in signal.valid_signals() else str(-rc)
+            hint = ""
+            if -rc in (signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS):
+                hint = " (an engine defect or an exhausted stack: try --engine opa-golib)"
+            raise PolicyError(f"{what}: the engine crashed with {sig}{hint}{_tail(err)}")
+        fout.seek(0)
+        return Finished(rc, fout.read(), err)
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * _PAGE / (1024 * 1024)
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def _watch(proc: subprocess.Popen[bytes], limits: Limits, what: str) -> int:
+    """Wait for ``proc``, killing it on the wall-clock timeout or when its resident memory passes the limit."""
+    deadline = time.monotonic() + limits.timeout
+    pause = 0.001
+    while True:
+        rc = proc.poll()
+        if rc is not None:
+            return rc
+        if time.monotonic() > deadline:
+            _kill(proc)
+            raise PolicyError(
+                f"{what}: timed out after {limits.timeout:g} s (a runaway policy: a backtracking regex, deep "
+                f"recursion or a huge comprehension?); raise GATE_POLICY_TIMEOUT if the policy is legitimate"
+            )
+        rss = _rss_mb(proc.pid)
+        if rss > limits.memory_mb:
+            _kill(proc)
+            raise PolicyError(
+                f"{what}: stopped at {rss:.0f} MB of memory (limit {limits.memory_mb} MB); raise "
+                f"GATE_POLICY_MEMORY_MB if the policy is legitimate"
+            )
+        time.sleep(pause)
+        pause = min(pause * 1.5, 0.02)
+
+
+def _tail(err: str) -> str:
+    lines = [ln for ln in err.strip().splitlines() if ln.strip()]
+    return (": " + " | ".join(lines[-3:]))[:600] if lines else ""
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        proc.wait()
+
+
+def worker_argv() -> list[str]:
+    return [sys.executable, "-s", "-m", "gate.policy.worker"]
+
+
+def worker_lines(stdout: bytes) -> Iterator[dict[str, Any]]:
+    for line in stdout.decode("utf-8", "replace").splitlines():
+        if line.strip():
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError as e:
+                raise PolicyError(f"policy worker: unreadable response: {e}") from e
+
+
+class WorkerEngine:
+    """regopy or opa-golib in the worker subprocess."""
+
+    def __init__(self, backend: str = "regopy", limits: Limits | None = None) -> None:
+        if backend == "opa-golib":
+            try:
+                import opa_bindings  # noqa: F401
+            except ImportError as e:
+                raise UsageError(
+                    "--engine opa-golib needs opa-golib-python-bindings: "
+                    "pip install --ignore-requires-python opa-golib-python-bindings"
+                ) from e
+        self.name = backend
+        self.backend = backend
+        self.limits = limits or Limits.from_env()
+
+    def evaluate(self, modules: list[Module], data: dict[str, Any], input_doc: Any, ref: str) -> Any:
+        request = {
+            "op": "eval",
+            "backend": self.backend,
+            "modules": [[m.name, m.text] for m in modules],
+            "data": data,
+            "input": input_doc,
+            "query": ref,
+        }
+        payload = json.dumps(request, ensure_ascii=False).encode("utf-8")
+        done = run_limited(worker_argv(), payload, self.limits, f"policy engine {self.name}")
+        rows = list(worker_lines(done.stdout))
+        if not rows:
+            raise PolicyError(
+                f"policy engine {self.name}: no response (exit {done.returncode}){_tail(done.stderr)}"
+            )
+        row = rows[-1]
+        if not row.get("ok"):
+            error = str(row.get("error", "unknown error"))
+            if "out of memory" in error or "MemoryError" in error or "bad_alloc" in error:
+                error += (
+                    f" (memory limit {self.limits.memory_mb} MB; raise GATE_POLICY_MEMORY_MB if legitimate)"
+                )
+            raise PolicyError(f"policy engine {self.name}: {error}{_tail(done.stderr)}")
+        return row["value"] if row.get("defined") else None
+
+
+def find_opa(explicit: str | None = None) -> str | None:
+    if explicit:
+        return explicit if Path(explicit).is_file() else shutil.which(explicit)
+    return os.environ.get("GATE_OPA_BINARY") or shutil.which("opa")
+
+
+class OpaBinaryEngine:
+    """``opa eval`` with the modules and data in a temporary directory and the input on stdin."""
+
+    name = "opa"
+
+    def __init__(self, binary: str | None = None, limits: Limits | None = None) -> None:
+        found = find_opa(binary)
+        if not found:
+            raise UsageError("--engine opa needs the `opa` binary on PATH (or GATE_OPA_BINARY)")
+        self.binary = found
+        self.limits = limits or Limits.from_env()
+
+    def evaluate(self, modules: list[Module], data: dict[str, Any], input_doc: Any, ref: str) -> Any:
+        with tempfile.TemporaryDirectory(prefix="gate-opa-") as tmp:
+            root = Path(tmp) / "p"
+            root.mkdir()
+            for i, m in enumerate(modules):
+                (root / f"m{i:05d}.rego").write_text(m.text, encoding="utf-8")
+            (root / "data.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+            argv = [
+                self.binary,
+                "eval",
+                "--format",
+                "json",
+                "--stdin-input",
+                "--data",
+                str(root),
+                f"x := {ref}",
+            ]
+            stdin = json.dumps(input_doc, ensure_ascii=False).encode("utf-8")
+            env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": tmp, "LC_ALL": "C.UTF-8"}
+            done = run_limited(argv, stdin, self.limits, "policy engine opa", env=env)
+        return parse_opa_eval(done.stdout, done.returncode, done.stderr)
+
+
+def parse_opa_eval(stdout: bytes, returncode: int, stderr: str = "") -> Any:
+    """The value of ``x`` from ``opa eval --format json`` output (None when undefined)."""
+    try:
+        doc = json.loads(stdout.decode("utf-8")) if stdout.strip() else {}
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise PolicyError(f"policy engine opa: unreadable output: {e}") from e
+    if doc.get("errors"):
+        msgs = []
+        for err in doc["errors"][:5]:
+            loc = err.get("location") or {}
+            where = f"{loc.get('file', '')}:{loc.get('row', '')}: " if loc else ""
+            msgs.append(f"{where}{err.get('message', err)}")
+        raise PolicyError("policy engine opa: " + "; ".join(msgs))
+    if returncode != 0:
+        raise PolicyError(f"policy engine opa: exit {returncode}{_tail(stderr)}")
+    result = doc.get("result") or []
+    if not result:
+        return None
+    return result[0].get("bindings", {}).get("x")
+
+
+class OpaServerEngine:
+    """A running OPA server (``--opa-url``) through opa-python-client.
+
+    ``upload=True`` puts the modules (``rego_compat=False``: sent as written) and data on the server under
+    ids prefixed ``gate/``; ``upload=False`` queries the policies the server already serves (its bundles).
+    """
+
+    name = "opa-server"
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        token_env: str | None = "GATE_OPA_TOKEN",
+        timeout: float = 10.0,
+        upload: bool = True,
+    ) -> None:
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise UsageError(f"--opa-url must be http(s)://host[:port]: {url!r}")
+        if parts.path not in ("", "/"):
+            raise UsageError(f"--opa-url takes the server root, without a path: {url!r}")
+        self.url = url
+        self.host = parts.hostname
+        self.port = parts.port or (443 if parts.scheme == "https" else 80)
+        self.ssl = parts.scheme == "https"
+        self.token = os.environ.get(token_env) if token_env else None
+        self.timeout = timeout
+        self.upload = upload
+
+    def _client(self) -> Any:
+        from opa_client.opa import OpaClient
+
+        return OpaClient(
+            host=self.host, port=self.port, ssl=self.ssl, token=self.token, timeout=self.timeout, retries=1
+        )
+
+    def evaluate(self, modules: list[Module], data: dict[str, Any], input_doc: Any, ref: str) -> Any:
+        import requests
+        from opa_client.errors import ConnectionsError, OpaClientError
+
+        try:
+            with self._client() as client:
+                if self.upload:
+                    for m in modules:
+                        client.update_policy_from_string(m.text, policy_id(m.name), rego_compat=False)
+                    for key, value in sorted(data.items()):
+                        if not isinstance(value, dict):
+                            raise PolicyError(
+                                f"policy data key {key!r} must be an object to upload it to OPA"
+                            )
+                        client.update_or_create_data(value, key)
+                path = ref.removeprefix("data.").replace(".", "/")
+                body = client.query_rule(input_doc, path)
+        except requests.HTTPError as e:
+            raise PolicyError(f"OPA server {self.url}: {_http_error(e)}") from e
+        except requests.RequestException as e:
+            raise PolicyError(f"OPA server {self.url} unreachable: {type(e).__name__}") from e
+        except (ConnectionsError, OpaClientError) as e:
+            raise PolicyError(f"OPA server {self.url}: {e}") from e
+        return parse_opa_response(body)
+
+
+def policy_id(name: str) -> str:
+    safe = "".join(c if c.isalnum() or c in "._-/" else "_" for c in name)
+    return "gate/" + safe.strip("/")
+
+
+def _http_error(e: Any) -> str:
+    resp = e.response
+    try:
+        body = resp.json()
+        detail = body.get("message") or body.get("code") or ""
+        errs = body.get("errors") or []
+        if errs:
+            detail += ": " + "; ".join(str(x.get("message", x)) for x in errs[:3])
+    except Exception:
+        detail = (resp.text or "")[:200]
+    if resp.status_code in (401, 403):
+        detail += " (check the bearer token: --opa-token-env names the variable that holds it)"
+    return f"HTTP {resp.status_code} {detail}".strip()
+
+
+def parse_opa_response(body: Any) -> Any:
+    """``{"result": ...}`` from the Data API; ``{}`` means undefined."""
+    if not isinstance(body, dict):
+        raise PolicyError("OPA server: response is not a JSON object")
+    if "result" not in body:
+        return None
+    return body["result"]
+
+
+def make_engine(
+    name: str,
+    *,
+    limits: Limits | None = None,
+    opa_url: str | None = None,
+    opa_token_env: str | None = None,
+    opa_upload: bool = True,
+) -> Engine:
+    if opa_url and name in ("regopy", "opa-server"):
+        return OpaServerEngine(opa_url, token_env=opa_token_env or "GATE_OPA_TOKEN", upload=opa_upload)
+    if name in ("regopy", "opa-golib"):
+        return WorkerEngine(name, limits)
+    if name == "opa":
+        return OpaBinaryEngine(limits=limits)
+    if name == "opa-server":
+        raise UsageError("--engine opa-server needs --opa-url (or GATE_OPA_URL)")
+    raise UsageError(f"unknown policy engine {name!r}; choose one of {', '.join(ENGINES)}")
+
+
+def available_engines() -> list[str]:
+    """Engines usable on this machine without a server (for differential tests and benchmarks)."""
+    out = ["regopy"]
+    try:
+        import opa_bindings  # noqa: F401
+
+        out.append("opa-golib")
+    except ImportError:
+        pass
+    if find_opa():
+        out.append("opa")
+    return out
