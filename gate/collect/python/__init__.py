@@ -1,0 +1,265 @@
+"""The Python inventory: projects, their manifests and lockfiles, and every package they pull in.
+
+Read statically (pip and build backends are never run): ``uv.lock``, ``poetry.lock``, ``pylock.toml`` /
+``pylock.<name>.toml``, ``requirements*.txt`` and ``requirements/*.txt``, ``pyproject.toml`` (PEP 621, PEP 735
+and Poetry), and an installed environment given with ``--python-env``. One module per format; each turns
+its file into a :class:`~gate.collect.python.graph.LockGraph`, and :mod:`gate.collect.python.graph` decides
+direct/transitive and scope the same way for all of them.
+
+A project is a folder holding a ``pyproject.toml`` or a Python lockfile or requirements file. A manifest whose
+folder has no lockfile is recorded with ``lockfile=None`` and its declared dependencies become components
+(unpinned unless declared with ``==``).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gate.collect import Inventory
+from gate.collect.python import installed, poetrylock, pylock, pyproject, requirements, uvlock
+from gate.collect.python.graph import LockGraph, build_components, direct_keys
+from gate.model import CollectorError, CollectorRun, Component, Lockfile, Manifest, Project
+from gate.purl import pypi_purl, ref_for
+from gate.safeio import read_text
+
+LOCK_PRIORITY = ("uv.lock", "poetry.lock", "pylock.toml")
+
+
+@dataclass
+class _Folder:
+    path: Path
+    pyproject: Path | None = None
+    locks: list[Path] = field(default_factory=list)
+    requirements: list[Path] = field(default_factory=list)
+
+
+def _is_pylock(name: str) -> bool:
+    return name == "pylock.toml" or fnmatch.fnmatchcase(name, "pylock.*.toml")
+
+
+def _is_requirements(path: Path) -> bool:
+    name = path.name.lower()
+    if not name.endswith(".txt"):
+        return False
+    return name.startswith("requirements") or path.parent.name.lower() == "requirements"
+
+
+def discover(inventory: Inventory) -> list[_Folder]:
+    """Project folders under the target, honouring ``--project`` and ``--exclude``."""
+    folders: dict[Path, _Folder] = {}
+    for path in inventory.walk():
+        name = path.name
+        if name == "pyproject.toml":
+            folders.setdefault(path.parent, _Folder(path.parent)).pyproject = path
+        elif name in ("uv.lock", "poetry.lock") or _is_pylock(name):
+            folders.setdefault(path.parent, _Folder(path.parent)).locks.append(path)
+        elif _is_requirements(path):
+            owner = (
+                path.parent.parent
+                if path.parent.name.lower() == "requirements" and path.parent != inventory.root
+                else path.parent
+            )
+            folders.setdefault(owner, _Folder(owner)).requirements.append(path)
+    wanted = inventory.settings.projects
+    if wanted:
+        base = inventory.root if inventory.root.is_dir() else inventory.root.parent
+        targets = {(base / p).resolve() if not Path(p).is_absolute() else Path(p).resolve() for p in wanted}
+        folders = {k: v for k, v in folders.items() if k.resolve() in targets}
+    return [folders[k] for k in sorted(folders)]
+
+
+def _lock_rank(path: Path) -> tuple[int, str]:
+    name = path.name
+    return (LOCK_PRIORITY.index(name) if name in LOCK_PRIORITY else len(LOCK_PRIORITY), name)
+
+
+class PythonCollector:
+    name = "python"
+
+    def collect(self, inventory: Inventory) -> CollectorRun:
+        errors: list[CollectorError] = []
+        notes: list[str] = []
+        counts: dict[str, int] = {}
+        used_refs = {p.ref for p in inventory.projects}
+        components: list[Component] = []
+        for folder in discover(inventory):
+            project, comps = self._project(inventory, folder, errors, notes, counts, used_refs)
+            if project is None:
+                continue
+            used_refs.add(project.ref)
+            inventory.projects.append(project)
+            components.extend(comps)
+        env = inventory.settings.python_env
+        if env is not None:
+            project, comps = self._environment(inventory, env, notes, counts, used_refs)
+            inventory.projects.append(project)
+            components.extend(comps)
+        inventory.components.extend(components)
+        stats: dict[str, object] = {
+            "projects": sum(1 for p in inventory.projects if p.ecosystem == "pypi"),
+            "components": len({c.ref for c in components}),
+            "production": len({c.ref for c in components if c.scope == "required"}),
+            "dev": len({c.ref for c in components if c.scope == "dev"}),
+            "optional": len({c.ref for c in components if c.scope == "optional"}),
+            "unpinned": len({c.ref for c in components if not c.pinned}),
+            "files": dict(sorted(counts.items())),
+        }
+        if notes:
+            stats["notes"] = sorted(set(notes))
+        return CollectorRun(
+            name=self.name,
+            status="incomplete" if errors else "ok",
+            errors=tuple(errors),
+            stats=stats,
+        )
+
+    # -- one project folder ------------------------------------------------------------------------
+    def _project(
+        self,
+        inventory: Inventory,
+        folder: _Folder,
+        errors: list[CollectorError],
+        notes: list[str],
+        counts: dict[str, int],
+        used_refs: set[str],
+    ) -> tuple[Project | None, list[Component]]:
+        rel_dir = inventory.rel(folder.path)
+        pp: pyproject.PyProject | None = None
+        if folder.pyproject is not None:
+            shown = inventory.rel(folder.pyproject)
+            pp = pyproject.parse(read_text(folder.pyproject, shown=shown), shown)
+            counts["pyproject.toml"] = counts.get("pyproject.toml", 0) + 1
+            errors.extend(CollectorError(msg, shown, line) for msg, line in pp.errors)
+            if (
+                pp.name is None
+                and not folder.locks
+                and not folder.requirements
+                and not (pp.production or pp.groups)
+            ):
+                return None, []  # a tool-configuration-only pyproject.toml (no project, no dependencies)
+        name = (pp.name if pp and pp.name else None) or folder.path.name or "project"
+        version = pp.version if pp else None
+        purl = pypi_purl(name, version) if pp and pp.name else None
+        ref = ref_for(purl, "") if purl else ref_for(None, f"python-project:{rel_dir}")
+        if ref in used_refs:
+            ref = ref_for(None, f"python-project:{rel_dir}")
+        graphs: list[tuple[LockGraph, set[str] | None]] = []
+        lockfiles: list[Lockfile] = []
+        manifests: list[Manifest] = []
+        for lock in sorted(folder.locks, key=_lock_rank):
+            shown = inventory.rel(lock)
+            text = read_text(lock, shown=shown)
+            if lock.name == "uv.lock":
+                graph = uvlock.parse(text, shown)
+                if pp is not None:
+                    _promote_default_groups(graph, pp.default_groups)
+                direct = None
+            elif lock.name == "poetry.lock":
+                graph, _meta = poetrylock.parse(text, shown)
+                if pp is not None and (pp.production or pp.optional or pp.groups):
+                    graph.production = [d.edge() for d in pp.production]
+                    graph.optional = {k: [d.edge() for d in v] for k, v in pp.optional.items()}
+                    graph.dev = {k: [d.edge() for d in v] for k, v in pp.groups.items()}
+                else:
+                    poetrylock.flat_scopes_from_groups(graph)
+                direct = pp.declared_names() if pp else set()
+            else:
+                graph = pylock.parse(text, shown)
+                direct = pp.declared_names() if pp else (direct_keys(graph) if graph.has_edges else set())
+            counts[graph.kind] = counts.get(graph.kind, 0) + 1
+            notes.extend(f"{shown}: {w}" for w in graph.warnings)
+            graphs.append((graph, direct))
+            lockfiles.append(
+                Lockfile(
+                    path=shown,
+                    kind=graph.kind,
+                    project=ref,
+                    packages=sum(1 for p in graph.packages if not p.is_root),
+                )
+            )
+            if pp is not None:
+                locked = {p.key for p in graph.packages}
+                missing = sorted(k for k in pp.declared_names() if k not in locked)
+                if missing and graph.kind != "pylock.toml":
+                    notes.append(f"{shown}: declared in {pp.file} but not locked: {', '.join(missing)}")
+        pinned_requirements: list[str] = []
+        for req_path in sorted(folder.requirements):
+            result = requirements.parse(req_path, inventory.root)
+            counts["requirements"] = counts.get("requirements", 0) + 1
+            errors.extend(CollectorError(msg, f, line) for msg, f, line in result.errors)
+            graph = result.graph
+            shown = graph.file
+            fully_pinned = bool(graph.packages) and all(p.pinned for p in graph.packages)
+            if fully_pinned:
+                lockfiles.append(
+                    Lockfile(path=shown, kind="requirements", project=ref, packages=len(graph.packages))
+                )
+                if not requirements.is_dev_file(shown):
+                    pinned_requirements.append(shown)
+            else:
+                manifests.append(Manifest(path=shown, kind="requirements", project=ref, lockfile=None))
+            graphs.append((graph, None))
+        lock_for_pyproject = (
+            lockfiles[0].path
+            if lockfiles and lockfiles[0].kind != "requirements"
+            else (pinned_requirements[0] if pinned_requirements else None)
+        )
+        if pp is not None:
+            manifests.insert(
+                0, Manifest(path=pp.file, kind="pyproject", project=ref, lockfile=lock_for_pyproject)
+            )
+            if lock_for_pyproject is None:
+                graphs.append((pyproject.declared_graph(pp), None))
+        components: list[Component] = []
+        for graph, direct in graphs:
+            components.extend(build_components(graph, ref, direct_names=direct))
+        project = Project(
+            ref=ref,
+            name=name,
+            version=version,
+            ecosystem="pypi",
+            path=rel_dir,
+            manifests=tuple(m.path for m in manifests),
+            lockfiles=tuple(lf.path for lf in lockfiles),
+            direct=tuple(sorted({c.ref for c in components if c.direct})),
+            entry_points=dict(pp.scripts) if pp else {},
+            purl=purl,
+        )
+        inventory.manifests.extend(manifests)
+        inventory.lockfiles.extend(lockfiles)
+        return project, components
+
+    # -- an installed environment ------------------------------------------------------------------
+    def _environment(
+        self, inventory: Inventory, env: Path, notes: list[str], counts: dict[str, int], used_refs: set[str]
+    ) -> tuple[Project, list[Component]]:
+        env = env.resolve()
+        inside = inventory.rel(env)
+        shown = inside if not Path(inside).is_absolute() else env.name
+        graph, files = installed.parse(env, shown)
+        counts["python-env"] = 1
+        counts["installed-files"] = files
+        notes.extend(graph.warnings)
+        ref = ref_for(None, f"python-env:{shown}")
+        components = build_components(graph, ref)
+        project = Project(
+            ref=ref,
+            name=env.name,
+            version=None,
+            ecosystem="pypi",
+            path=shown,
+            direct=tuple(sorted(c.ref for c in components if c.direct)),
+            extra={"kind": "installed-environment"},
+        )
+        return project, components
+
+
+def _promote_default_groups(graph: LockGraph, default_groups: Iterable[str]) -> None:
+    """Groups uv installs by default besides ``dev`` (``[tool.uv] default-groups``) are kept by
+    ``uv export --no-dev``: they are production roots."""
+    for group in default_groups:
+        if group != "dev" and group in graph.dev:
+            graph.production.extend(graph.dev[group])

@@ -1,0 +1,295 @@
+"""The format-neutral shape every Python parser produces, and the one place that turns it into components.
+
+A parser (uv.lock, poetry.lock, pylock.toml, requirements, pyproject, an installed environment) reads its file
+into a :class:`LockGraph`: the locked (or declared) packages with their edges, and the project's roots
+(production dependencies, optional extras, dev groups). :func:`build_components` then computes, once for
+every format, what each package is: direct or transitive, and its scope by reachability over the graph.
+
+Scope follows ``uv export --no-dev --frozen``: a package reachable from the project's production
+dependencies is ``required`` even when a dev group also uses it; one reachable only from the project's own
+extras is ``optional``; everything else (dev and test groups, packages no root reaches) is ``dev``.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from gate.collect.python.markers import EnvironmentGrid
+from gate.model import Component, Hash, Location, Source
+from gate.purl import normalize_python_name, pypi_purl, ref_for
+
+
+@dataclass
+class Edge:
+    """A dependency of a package or of the project: ``version``/``source`` disambiguate when a lockfile
+    holds several packages of one name (uv forks); ``extras`` activate the target's optional edges."""
+
+    name: str
+    version: str | None = None
+    source: str | None = None
+    extras: tuple[str, ...] = ()
+    marker: str | None = None
+
+    @property
+    def key(self) -> str:
+        return normalize_python_name(self.name)
+
+
+@dataclass
+class Package:
+    name: str
+    version: str | None
+    source: Source = field(default_factory=Source)
+    source_key: str | None = None  # the lockfile's own spelling of the source, to match edges against
+    hashes: tuple[Hash, ...] = ()
+    dependencies: list[Edge] = field(default_factory=list)
+    optional: dict[str, list[Edge]] = field(default_factory=dict)  # extra -> edges
+    line: int | None = None
+    pinned: bool = True
+    groups: tuple[str, ...] = ()  # groups the file itself names (poetry categories, pylock/requirements)
+    markers: str | None = None
+    extras: tuple[str, ...] = ()
+    is_root: bool = False  # the project itself (uv editable ".", a workspace root)
+    description: str | None = None
+    specifier: str | None = None  # the declared version range of an unpinned requirement
+    editable: bool = False
+    lock_groups: tuple[str, ...] = ()  # every group the lockfile names, "main" included (poetry)
+    file: str | None = None  # the file holding the entry, when not the graph's own file (includes)
+
+    @property
+    def key(self) -> str:
+        return normalize_python_name(self.name)
+
+
+@dataclass
+class LockGraph:
+    """What one file says. ``production`` and ``dev`` are the roots; when a format has no edges
+    (requirements, pylock without them) ``flat_scopes`` gives each package's scope directly."""
+
+    file: str  # relative path of the file, for locations
+    kind: str
+    packages: list[Package] = field(default_factory=list)
+    production: list[Edge] = field(default_factory=list)
+    optional: dict[str, list[Edge]] = field(default_factory=dict)
+    dev: dict[str, list[Edge]] = field(default_factory=dict)
+    flat_scopes: dict[int, str] | None = None  # index in packages -> scope, when there is no graph
+    has_edges: bool = True
+    warnings: list[str] = field(default_factory=list)
+
+
+class _Index:
+    def __init__(self, packages: list[Package]) -> None:
+        self.by_name: dict[str, list[int]] = {}
+        for i, p in enumerate(packages):
+            self.by_name.setdefault(p.key, []).append(i)
+        self.packages = packages
+
+    def resolve(self, edge: Edge) -> list[int]:
+        found = self.by_name.get(edge.key, [])
+        if len(found) <= 1:
+            return list(found)
+        narrowed = found
+        if edge.version is not None:
+            narrowed = [i for i in narrowed if self.packages[i].version == edge.version] or narrowed
+        if edge.source is not None and len(narrowed) > 1:
+            narrowed = [i for i in narrowed if self.packages[i].source_key == edge.source] or narrowed
+        return list(narrowed)
+
+
+def _grid(graph: LockGraph) -> EnvironmentGrid:
+    markers: set[str] = set()
+    for pkg in graph.packages:
+        for e in pkg.dependencies:
+            if e.marker:
+                markers.add(e.marker)
+        for es in pkg.optional.values():
+            markers.update(e.marker for e in es if e.marker)
+    for es in (graph.production, *graph.optional.values(), *graph.dev.values()):
+        markers.update(e.marker for e in es if e.marker)
+    return EnvironmentGrid(sorted(markers))
+
+
+def _reach(
+    graph: LockGraph, index: _Index, roots: Iterable[Edge], grid: EnvironmentGrid | None = None
+) -> set[int]:
+    """Indices of packages reachable from ``roots`` in at least one environment, following extras
+    (``pkg[extra]`` edges activate the target's optional dependencies). Each (package, extras) state carries
+    the set of environments that reach it; an edge's marker narrows the set. Iterative: deep graphs do not
+    recurse, and a state is revisited only when its set grows (at most once per bit)."""
+    grid = grid or _grid(graph)
+    envs: dict[tuple[int, tuple[str, ...]], int] = {}
+    queue: deque[tuple[int, tuple[str, ...]]] = deque()
+
+    def push(i: int, extras: tuple[str, ...], mask: int) -> None:
+        if not mask:
+            return
+        state = (i, extras)
+        old = envs.get(state, 0)
+        if mask & ~old:
+            envs[state] = old | mask
+            queue.append(state)
+
+    for e in roots:
+        for i in index.resolve(e):
+            push(i, tuple(sorted(e.extras)), grid.mask(e.marker))
+    while queue:
+        state = queue.popleft()
+        i, extras = state
+        here = envs[state]
+        pkg = graph.packages[i]
+        edges = list(pkg.dependencies)
+        for extra in extras:
+            edges.extend(pkg.optional.get(extra, ()))
+        for e in edges:
+            narrowed = here & grid.mask(e.marker)
+            for j in index.resolve(e):
+                push(j, tuple(sorted(e.extras)), narrowed)
+    return {i for (i, _), mask in envs.items() if mask}
+
+
+def scopes(graph: LockGraph) -> dict[int, str]:
+    """Scope of each package index: required, optional or dev (see the module docstring)."""
+    if graph.flat_scopes is not None:
+        return dict(graph.flat_scopes)
+    index = _Index(graph.packages)
+    grid = _grid(graph)
+    prod = _reach(graph, index, graph.production, grid)
+    optional = _reach(graph, index, [e for edges in graph.optional.values() for e in edges], grid) - prod
+    out: dict[int, str] = {}
+    for i, pkg in enumerate(graph.packages):
+        if pkg.is_root:
+            continue
+        out[i] = "required" if i in prod else "optional" if i in optional else "dev"
+    return out
+
+
+def direct_keys(graph: LockGraph) -> set[str]:
+    names = {e.key for e in graph.production}
+    names |= {e.key for edges in graph.optional.values() for e in edges}
+    names |= {e.key for edges in graph.dev.values() for e in edges}
+    return names
+
+
+def package_ref(pkg: Package) -> str:
+    if pkg.version is not None and pkg.pinned:
+        return ref_for(pypi_purl(pkg.name, pkg.version), "")
+    # An unpinned or versionless package: the purl has no version, and the ref stays stable.
+    if pkg.source.kind in ("git", "url", "path") and pkg.source.url:
+        return ref_for(None, f"pypi:{pkg.key}:{pkg.source.kind}:{pkg.source.url}")
+    return ref_for(pypi_purl(pkg.name, None), "")
+
+
+def package_purl(pkg: Package) -> str:
+    qualifiers: dict[str, str] = {}
+    if pkg.source.kind == "git" and pkg.source.url:
+        qualifiers["vcs_url"] = pkg.source.url
+    elif pkg.source.kind == "url" and pkg.source.url:
+        qualifiers["download_url"] = pkg.source.url
+    elif (
+        pkg.source.kind == "registry"
+        and pkg.source.registry
+        and pkg.source.registry.rstrip("/")
+        not in (
+            "https://pypi.org/simple",
+            "https://pypi.python.org/simple",
+            "https://pypi.org/pypi",
+        )
+    ):
+        qualifiers["repository_url"] = pkg.source.registry
+    return pypi_purl(pkg.name, pkg.version if pkg.pinned else None, **qualifiers)
+
+
+def build_components(
+    graph: LockGraph,
+    project_ref: str,
+    *,
+    direct_names: set[str] | None = None,
+    root_edges_in_dev_groups: dict[str, set[str]] | None = None,
+) -> list[Component]:
+    """Components of one graph, for one project. ``direct_names`` overrides which package names are the
+    project's direct dependencies (the manifest's declared names); the graph's roots otherwise."""
+    index = _Index(graph.packages)
+    scope_of = scopes(graph)
+    direct = direct_names if direct_names is not None else direct_keys(graph)
+    group_of: dict[int, set[str]] = {}
+    for group, edges in graph.dev.items():
+        for i in _reach(graph, index, edges):
+            group_of.setdefault(i, set()).add(group)
+    refs = {i: package_ref(p) for i, p in enumerate(graph.packages)}
+    out: list[Component] = []
+    for i, pkg in enumerate(graph.packages):
+        if pkg.is_root:
+            continue
+        deps: set[str] = set()
+        edges = list(pkg.dependencies) + [e for es in pkg.optional.values() for e in es]
+        for e in edges:
+            for j in index.resolve(e):
+                if j != i and not graph.packages[j].is_root:
+                    deps.add(refs[j])
+        extra: dict[str, Any] = {}
+        groups = set(pkg.groups) | group_of.get(i, set())
+        if groups:
+            extra["groups"] = sorted(groups)
+        if pkg.markers:
+            extra["markers"] = pkg.markers
+        if pkg.extras:
+            extra["extras"] = sorted(pkg.extras)
+        if pkg.specifier:
+            extra["specifier"] = pkg.specifier
+        if pkg.editable:
+            extra["editable"] = True
+        scope = scope_of.get(i, "dev")
+        out.append(
+            Component(
+                ref=refs[i],
+                name=pkg.key,
+                version=pkg.version,
+                type="library",
+                ecosystem="pypi",
+                purl=package_purl(pkg),
+                direct=pkg.key in direct,
+                scope=scope,  # type: ignore[arg-type]
+                pinned=pkg.pinned,
+                hashes=tuple(sorted(set(pkg.hashes))),
+                source=pkg.source,
+                locations=(Location(pkg.file or graph.file, pkg.line),),
+                projects=(project_ref,),
+                dependencies=tuple(sorted(deps)),
+                description=pkg.description,
+                extra=extra,
+            )
+        )
+    return out
+
+
+def table(parent: Any, key: str) -> dict[str, Any]:
+    """``parent[key]`` when both are tables, else an empty table (for optional TOML sections)."""
+    value = parent.get(key) if isinstance(parent, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def parse_hash(value: Any) -> Hash | None:
+    """``sha256:abc...`` (uv, poetry, pip) -> Hash; anything else -> None."""
+    if not isinstance(value, str) or ":" not in value:
+        return None
+    alg, _, digest = value.partition(":")
+    alg = alg.strip().lower().replace("-", "")
+    digest = digest.strip().lower()
+    if alg not in {"sha256", "sha384", "sha512", "sha1", "md5", "blake2b"} or not digest:
+        return None
+    if any(ch not in "0123456789abcdef" for ch in digest):
+        return None
+    return Hash(alg=alg, value=digest)
+
+
+def header_lines(text: str, header: str) -> list[int]:
+    """1-based line numbers of every ``header`` line (``[[package]]``): matched to the parsed array by
+    position, which is how TOML arrays of tables are ordered."""
+    out: list[int] = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if line.strip() == header:
+            out.append(n)
+    return out
