@@ -1,0 +1,288 @@
+"""The vulnerability evidence collector: which components have known vulnerabilities, from which data.
+
+For every package component it adds ``vulnerabilities`` (findings: id, aliases, summary, severity, score,
+vector, fixed versions, source record, fix suggestion, suppression) to ``input.components[]``, and the
+``vulnerabilities`` section: the database used and its age, every component that could not be checked and
+why, applied suppressions and summary counts. Missing, corrupt, stale or unreachable data makes the run
+``failed`` or ``incomplete``; a component without data never reads as "no vulnerabilities".
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from gate import clock
+from gate.collect import Inventory
+from gate.errors import UsageError
+from gate.evidence.vulns import pipaudit
+from gate.evidence.vulns.db import Database, default_path
+from gate.evidence.vulns.osv import SEVERITY_ORDER, Finding, group_matches
+from gate.evidence.vulns.source import Answer, Query, SourceError, VulnSource
+from gate.evidence.vulns.suppress import exception_for, load_vex, vex_for
+from gate.evidence.vulns.versions import UnparseableVersion, normalize_name, osv_ecosystem, parse
+from gate.model import CollectorError, CollectorRun, CollectorStatus, Component
+
+# Component types that are not packages of a registry: no vulnerability feed covers them.
+NOT_PACKAGES = frozenset(
+    {"machine-learning-model", "data", "file", "platform", "device", "firmware", "cryptographic-asset"}
+)
+DEFAULT_MAX_AGE_DAYS = 7.0
+
+
+def open_source(settings: Any) -> tuple[VulnSource | None, str | None]:
+    """The source a run uses, or (None, why not). ``--vuln-source``: auto (offline database if there is one,
+    else the OSV API when the network is allowed), offline, osv-api."""
+    choice = str(settings.option("vuln_source", "auto"))
+    db_opt = settings.option("vuln_db")
+    db_path = Path(db_opt) if db_opt else default_path()
+    max_age = settings.option("vuln_db_max_age", DEFAULT_MAX_AGE_DAYS)
+    if choice not in ("auto", "offline", "osv-api"):
+        raise UsageError(f"--vuln-source must be auto, offline or osv-api, not {choice!r}")
+    if choice == "osv-api" or (choice == "auto" and not db_path.exists() and settings.network):
+        from gate.evidence.vulns.api import DEFAULT_API, ApiSource, default_cache
+
+        return ApiSource(str(settings.option("osv_api_url", DEFAULT_API)), cache_dir=default_cache()), None
+    try:
+        db = Database.open(db_path)
+    except SourceError as e:
+        if choice == "auto" and not db_path.exists():
+            return None, f"{e}; and the network is off (--network to use the OSV API)"
+        return None, str(e)
+    db.max_age_days = float(max_age) if max_age is not None else None
+    return db, None
+
+
+class VulnCollector:
+    name = "vulnerabilities"
+
+    def __init__(self, source: VulnSource | None = None) -> None:
+        self._source = source
+
+    def collect(self, inventory: Inventory) -> CollectorRun:
+        from gate.document import in_scope
+
+        settings = inventory.settings
+        vex = []
+        for f in settings.option("vex", ()) or ():
+            vex.extend(load_vex(Path(f), shown=inventory.rel(Path(f))))
+
+        components = in_scope(inventory)
+        unchecked: list[dict[str, Any]] = []
+        not_applicable = 0
+        queries: dict[str, Query] = {}
+        for c in components:
+            eco = osv_ecosystem(c.ecosystem, c.purl)
+            if eco is None:
+                if c.type in NOT_PACKAGES or (c.purl or "").startswith("pkg:huggingface/"):
+                    not_applicable += 1
+                    continue
+                unchecked.append(
+                    _unchecked(
+                        c,
+                        "unknown-ecosystem",
+                        f"no vulnerability data for ecosystem {c.ecosystem or c.type!r}",
+                    )
+                )
+                continue
+            if not c.version:
+                unchecked.append(
+                    _unchecked(c, "no-version", "no version to check (not pinned or not locked)")
+                )
+                continue
+            try:
+                parsed = parse(eco, c.version)
+            except UnparseableVersion as e:
+                unchecked.append(_unchecked(c, "unparseable-version", str(e)))
+                continue
+            queries[c.ref] = Query(eco, c.name, normalize_name(eco, c.name), c.version, parsed)
+
+        source, why = (self._source, None) if self._source is not None else open_source(settings)
+        errors: list[CollectorError] = []
+        section: dict[str, Any] = {"source": None, "database": None}
+        if source is None:
+            reason_missing = why or "no vulnerability source"
+            for c in components:
+                if c.ref in queries:
+                    unchecked.append(_unchecked(c, "no-data", reason_missing))
+            section["database"] = {"kind": "none", "status": "missing", "error": reason_missing}
+            self._finish(inventory, section, unchecked, [], [], not_applicable, 0)
+            return CollectorRun(
+                name=self.name,
+                status="failed",
+                reason=reason_missing,
+                errors=(CollectorError(reason_missing),),
+                stats={"unchecked": len(unchecked)},
+            )
+
+        section["source"] = source.kind
+        qlist = sorted(set(queries.values()), key=lambda q: (q.ecosystem, q.key, q.version_text))
+        pypi = [q for q in qlist if q.ecosystem == "PyPI"]
+        others = [q for q in qlist if q.ecosystem != "PyPI"]
+        answers: dict[Query, Answer] = {}
+        suggestions: dict[Query, dict[str, Any]] = {}
+        try:
+            if pypi:
+                a, suggestions = pipaudit.audit(source, pypi)
+                answers.update(a)
+            if others:
+                answers.update(source.query(others))
+        except SourceError as e:
+            failure = str(e)
+            for c in components:
+                if c.ref in queries:
+                    unchecked.append(_unchecked(c, "no-data", failure))
+            section["database"] = {**source.describe(), "status": "corrupt", "error": failure}
+            self._finish(inventory, section, unchecked, [], [], not_applicable, 0)
+            return CollectorRun(
+                name=self.name, status="failed", reason=failure, errors=(CollectorError(failure),)
+            )
+
+        describe = getattr(source, "source_of", None)
+        today = clock.today()
+        suppressed: list[dict[str, Any]] = []
+        expired: dict[tuple[str, str], dict[str, Any]] = {}
+        all_findings: list[tuple[Component, Finding]] = []
+        checked = 0
+        for c in components:
+            q = queries.get(c.ref)
+            if q is None:
+                continue
+            answer = answers.get(q) or Answer(unchecked="not answered by the source")
+            if answer.unchecked:
+                unchecked.append(_unchecked(c, "no-data", answer.unchecked))
+                inventory.annotate(c.ref, "vulnerabilities_checked", False)
+                continue
+            checked += 1
+            findings = group_matches(answer.matches, {"kind": source.kind}, q.ecosystem)
+            comp_json = {"ref": c.ref, "purl": c.purl, "name": c.name}
+            by_id = {m.id: m for m in answer.matches}
+            for f in findings:
+                if describe is not None:
+                    f.source = {**describe(by_id[f.id].record)}
+                    f.source["records"] = f.records
+                if q in suggestions:
+                    f.fix_suggestion = suggestions[q]
+                ids = set(f.all_ids)
+                stmt = vex_for(vex, ids, comp_json)
+                if stmt is not None:
+                    f.suppressed = {
+                        "by": "vex",
+                        "status": stmt.status,
+                        "justification": stmt.justification,
+                        "detail": stmt.detail,
+                        "file": stmt.file,
+                        "format": stmt.format,
+                    }
+                else:
+                    exc, gone = exception_for(settings.config.exceptions, ids, comp_json, today)
+                    for old in gone:
+                        expired[(old.vulnerability or "", old.match)] = {**old.to_json(), "component": c.ref}
+                    if exc is not None:
+                        f.suppressed = {
+                            "by": "exception",
+                            "rule": exc.rule,
+                            "reason": exc.reason,
+                            "expires": exc.expires.isoformat() if exc.expires else None,
+                            "file": exc.source,
+                            "vulnerability": exc.vulnerability,
+                        }
+                if f.suppressed:
+                    suppressed.append(
+                        {
+                            "component": c.ref,
+                            "name": c.name,
+                            "version": c.version,
+                            "id": f.id,
+                            "ids": f.all_ids,
+                            **f.suppressed,
+                        }
+                    )
+                all_findings.append((c, f))
+            inventory.annotate(c.ref, "vulnerabilities", [f.to_json() for f in findings])
+            inventory.annotate(c.ref, "vulnerabilities_checked", True)
+
+        section["database"] = source.describe()
+        section["expired_exceptions"] = [expired[k] for k in sorted(expired)]
+        self._finish(inventory, section, unchecked, all_findings, suppressed, not_applicable, checked)
+
+        status: CollectorStatus = "ok"
+        reason: str | None = None
+        db_status = section["database"].get("status")
+        no_data = [u for u in unchecked if u["reason_code"] == "no-data"]
+        if db_status == "stale":
+            status, reason = (
+                "incomplete",
+                f"vulnerability database is {section['database'].get('age_days')} days old",
+            )
+            errors.append(CollectorError(reason))
+        if no_data:
+            status = "incomplete"
+            reason = reason or f"{len(no_data)} component(s) could not be checked: {no_data[0]['reason']}"
+            errors.extend(CollectorError(f"{u['name']}@{u['version']}: {u['reason']}") for u in no_data[:20])
+        return CollectorRun(
+            name=self.name,
+            status=status,
+            reason=reason,
+            errors=tuple(errors),
+            stats={
+                "checked": checked,
+                "findings": len(all_findings),
+                "unchecked": len(unchecked),
+                "suppressed": len(suppressed),
+                "source": source.kind,
+            },
+        )
+
+    def _finish(
+        self,
+        inventory: Inventory,
+        section: dict[str, Any],
+        unchecked: list[dict[str, Any]],
+        findings: list[tuple[Component, Finding]],
+        suppressed: list[dict[str, Any]],
+        not_applicable: int,
+        checked: int,
+    ) -> None:
+        for u in unchecked:
+            inventory.annotate(u["ref"], "vulnerabilities_checked", False)
+        active = [f for _, f in findings if not f.suppressed]
+        by_sev = Counter(f.severity.severity for f in active)
+        section.update(
+            {
+                "checked": checked,
+                "not_applicable": not_applicable,
+                "unchecked": sorted(unchecked, key=lambda u: (u["ref"], u["reason_code"])),
+                "suppressed": sorted(suppressed, key=lambda s: (s["component"], s["id"])),
+                "summary": {
+                    "findings": len(active),
+                    "suppressed": len(suppressed),
+                    "components_affected": len({c.ref for c, f in findings if not f.suppressed}),
+                    "fixable": sum(1 for f in active if f.fixed),
+                    "by_severity": {
+                        k: by_sev.get(k, 0)
+                        for k in sorted(SEVERITY_ORDER, key=lambda s: SEVERITY_ORDER[s], reverse=True)
+                    },
+                    "unchecked": len(unchecked),
+                },
+                "pip_audit": {"version": pipaudit.PIP_AUDIT_VERSION, "available": pipaudit.AVAILABLE},
+            }
+        )
+        section.setdefault("expired_exceptions", [])
+        inventory.sections["vulnerabilities"] = section
+        from gate.sbom.vulnerabilities import add_vulnerabilities
+
+        if add_vulnerabilities not in inventory.sbom_extensions:
+            inventory.sbom_extensions.append(add_vulnerabilities)
+
+
+def _unchecked(c: Component, code: str, reason: str) -> dict[str, Any]:
+    return {
+        "ref": c.ref,
+        "name": c.name,
+        "version": c.version,
+        "ecosystem": c.ecosystem,
+        "reason_code": code,
+        "reason": reason,
+    }
