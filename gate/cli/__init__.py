@@ -19,6 +19,7 @@ from gate.errors import GateError
 
 # Command modules: "module:attribute" of click commands or groups added to the main group.
 COMMANDS: list[str] = [
+    "gate.cli.db:db",
     "gate.cli.check:check",
     "gate.cli.check:sbom",
 ]

@@ -60,6 +60,20 @@ INVENTORY_OPTIONS: list[Callable[[F], F]] = [
 # settings.option("name"). Add a feature's options here, in a block of its own.
 FEATURE_OPTIONS: list[Callable[[F], F]] = []
 
+# Vulnerabilities (gate.evidence.vulns).
+FEATURE_OPTIONS += [
+    opt("--vuln-db", default=None, metavar="PATH",
+        help="Offline vulnerability database: a `gate db update` directory, or a directory or zip of OSV records "
+             "(default: the user cache)."),
+    opt("--vuln-source", type=click.Choice(["auto", "offline", "osv-api"]), default="auto", show_default=True,
+        help="Where vulnerability data comes from; auto: the offline database, else the OSV API with --network."),
+    opt("--osv-api-url", default="https://api.osv.dev", show_default=True, help="OSV API base URL."),
+    opt("--vuln-db-max-age", type=float, default=7.0, show_default=True, metavar="DAYS",
+        help="Older offline data makes the vulnerability scan incomplete."),
+    opt("--vex", multiple=True, type=click.Path(exists=True, dir_okay=False),
+        help="CycloneDX VEX or OpenVEX document marking vulnerabilities not affected. Repeatable."),
+]
+
 
 def apply(options: list[Callable[[F], F]]) -> Callable[[F], F]:
     def deco(f: F) -> F:

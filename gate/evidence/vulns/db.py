@@ -366,6 +366,7 @@ def _write_manifest(db: Path, manifest: dict[str, Any]) -> None:
         fh.write(json.dumps(manifest, indent=2, sort_keys=True).encode() + b"\n")
         fh.flush()
         os.fsync(fh.fileno())
+    os.chmod(tmp, 0o644)
     os.replace(tmp, db / MANIFEST)
     try:
         dirfd = os.open(db, os.O_RDONLY)
@@ -389,6 +390,7 @@ def install_zip(
             raise SourceError(f"{url}: holds no OSV records")
         store_name = f"{ecosystem}-{sha256[:16]}"
         final = db / store_name
+        os.chmod(tmp, 0o755)
         if final.exists():
             shutil.rmtree(final)
         os.replace(tmp, final)
@@ -519,7 +521,7 @@ def update(
             sha, size = download(
                 url, tmp, timeout=timeout, progress=progress(eco) if progress else None, session=session
             )
-            results[eco] = install_zip(db, eco, tmp, url=url, sha256=sha, downloaded=clock.iso(), size=size)
+            results[eco] = install_zip(db, eco, tmp, url=url, sha256=sha, downloaded=_wall_clock(), size=size)
         finally:
             tmp.unlink(missing_ok=True)
     return results
@@ -539,9 +541,14 @@ def import_zip(db: Path, ecosystem: str, zip_path: Path) -> dict[str, Any]:
         zip_path,
         url=zip_path.resolve().as_uri(),
         sha256=data_sha.hexdigest(),
-        downloaded=clock.iso(),
+        downloaded=_wall_clock(),
         size=size,
     )
+
+
+def _wall_clock() -> str:
+    # When data was fetched is a fact about the world, not about the build: never SOURCE_DATE_EPOCH.
+    return dt.datetime.now(tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def status(db: Path) -> dict[str, Any]:
