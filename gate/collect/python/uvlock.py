@@ -179,14 +179,14 @@ def parse(text: str, shown: str) -> LockGraph:
 
 def _annotate_markers(graph: LockGraph) -> None:
     """Record the environment markers under which a package is pulled in (when every edge to it has one)."""
-    incoming: dict[str, list[str | None]] = {}
+    incoming: dict[tuple[str, str | None], list[str | None]] = {}
     for pkg in graph.packages:
         for e in pkg.dependencies + [e for es in pkg.optional.values() for e in es]:
-            incoming.setdefault(e.key, []).append(e.marker)
+            incoming.setdefault((e.key, e.version), []).append(e.marker)
     for e in graph.production:
-        incoming.setdefault(e.key, []).append(e.marker)
+        incoming.setdefault((e.key, e.version), []).append(e.marker)
     for pkg in graph.packages:
-        markers = incoming.get(pkg.key)
+        markers = incoming.get((pkg.key, None), []) + incoming.get((pkg.key, pkg.version), [])
         if markers and all(markers):
             distinct = sorted({m for m in markers if m})
             pkg.markers = distinct[0] if len(distinct) == 1 else " or ".join(f"({m})" for m in distinct)
