@@ -29,6 +29,7 @@ INVENTORY_COLLECTORS: list[str] = [
 # Evidence collectors run after the inventory is complete and merged.
 EVIDENCE_COLLECTORS: list[str] = [
     "gate.evidence.vulns:VulnCollector",
+    "gate.evidence.provenance:ProvenanceCollector",
 ]
 
 DEFAULT_COLLECTOR_TIMEOUT = float(os.environ.get("GATE_COLLECTOR_TIMEOUT", "600"))

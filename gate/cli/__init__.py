@@ -22,6 +22,8 @@ COMMANDS: list[str] = [
     "gate.cli.db:db",
     "gate.cli.check:check",
     "gate.cli.check:sbom",
+    "gate.cli.verify:verify",
+    "gate.cli.verify:verify_vsa",
 ]
 
 

@@ -60,6 +60,21 @@ INVENTORY_OPTIONS: list[Callable[[F], F]] = [
 # settings.option("name"). Add a feature's options here, in a block of its own.
 FEATURE_OPTIONS: list[Callable[[F], F]] = []
 
+# Provenance and signatures (gate.evidence.provenance).
+FEATURE_OPTIONS += [
+    opt("--attestation", "attestations", multiple=True, type=click.Path(exists=True, dir_okay=False),
+        help="Signature or attestation file (Sigstore bundle, in-toto JSONL, PEP 740, model.sig) to verify "
+             "against the target's artifacts. Repeatable."),
+    opt("--trusted-root", type=click.Path(exists=True, dir_okay=False), default=None,
+        help="Sigstore trusted_root.json to verify against instead of the pinned production root."),
+    opt("--vsa", default=None, metavar="PATH",
+        help="Write a signed SLSA verification summary attestation (VSA) of the decision here."),
+    opt("--vsa-key", type=click.Path(exists=True, dir_okay=False), default=None,
+        help="EC P-256 private key (PEM) that signs the VSA offline; without it the VSA is signed keyless "
+             "with Sigstore where an ambient OIDC token exists."),
+]
+
+
 # Vulnerabilities (gate.evidence.vulns).
 FEATURE_OPTIONS += [
     opt("--vuln-db", default=None, metavar="PATH",

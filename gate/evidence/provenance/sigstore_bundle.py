@@ -194,9 +194,10 @@ def _kind_for(statement: intoto.Statement | None, slsa: Slsa | None, signer: Sig
     if statement.predicate_type == intoto.PYPI_PUBLISH_V1:
         return "pep740"
     if slsa is not None:
-        gh = (slsa.build_type or "").find("github-actions-buildtypes") >= 0 or (
-            slsa.builder_id or ""
-        ).startswith("https://github.com/actions/runner")
+        gh = any(
+            t in (slsa.build_type or "")
+            for t in ("github-actions-buildtypes", "actions.github.io/buildtypes")
+        ) or (slsa.builder_id or "").startswith("https://github.com/actions/runner")
         return "github-attestation" if gh else "slsa-provenance"
     return "dsse"
 
@@ -240,7 +241,12 @@ def verify_bundle(
             parsed = loaded if isinstance(loaded, dict) else None
         except ValueError:
             parsed = None
-    base: dict[str, Any] = {"subject": subject, "files": files, "trust_root": root.label, "method": "sigstore"}
+    base: dict[str, Any] = {
+        "subject": subject,
+        "files": files,
+        "trust_root": root.label,
+        "method": "sigstore",
+    }
 
     cert = _leaf_certificate(parsed) if parsed else None
     signer = signer_from_certificate(cert) if cert is not None else None
