@@ -12,13 +12,14 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from gate.collect import Collector, Inventory, Settings
 from gate.errors import GateError
 from gate.model import CollectorError, CollectorRun, Component
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Inventory collectors, in order. Each is "module:Class"; the class takes no arguments.
 INVENTORY_COLLECTORS: list[str] = [
@@ -131,6 +132,28 @@ def collect(settings: Settings, *, progress: Callable[[str], None] | None = None
             progress(spec)
         run_collector(spec, inventory)
     return inventory
+
+
+def build_with(
+    settings: Settings,
+    alongside: Callable[[dict[str, Any]], T],
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[Outcome, T]:
+    """Collect, then run ``alongside(document)`` (the policy stage, which waits on its worker process)
+    while the SBOM is built in a second thread: the two overlap instead of adding up."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gate.document import build_document
+    from gate.sbom import build_sbom
+
+    inventory = collect(settings, progress=progress)
+    document = build_document(inventory)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sbom") as pool:
+        future = pool.submit(build_sbom, inventory)
+        result = alongside(document)
+        sbom = future.result()
+    return Outcome(inventory=inventory, document=document, sbom=sbom), result
 
 
 def build(settings: Settings, *, progress: Callable[[str], None] | None = None) -> Outcome:

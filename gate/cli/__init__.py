@@ -24,10 +24,29 @@ COMMANDS: list[str] = [
     "gate.cli.check:sbom",
     "gate.cli.verify:verify",
     "gate.cli.verify:verify_vsa",
+    "gate.cli.policy:policy",
 ]
 
 
+def _command_name(spec: str) -> str:
+    return spec.rpartition(":")[2].replace("_", "-")
+
+
 class _Main(click.Group):
+    """The main group. Subcommands are imported only when used, so that `gate check` does not pay for
+    the imports of `gate verify` or `gate db`."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *(_command_name(s) for s in COMMANDS)})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        for spec in COMMANDS:
+            if _command_name(spec) == cmd_name:
+                module, _, attr = spec.partition(":")
+                command = getattr(importlib.import_module(module), attr)
+                return command  # type: ignore[no-any-return,unused-ignore]
+        return super().get_command(ctx, cmd_name)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -55,11 +74,6 @@ def cli(verbose: int) -> None:
     """Supply-chain verification and policy-as-code gate for MCP servers and their AI components."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="gate: %(levelname)s: %(message)s", stream=sys.stderr)
-
-
-for _spec in COMMANDS:
-    _mod, _, _attr = _spec.partition(":")
-    cli.add_command(getattr(importlib.import_module(_mod), _attr))
 
 
 def main() -> None:

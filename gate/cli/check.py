@@ -111,7 +111,7 @@ def check(ctx: click.Context, target: str, **params: Any) -> None:
 
     Exit code 0: pass (warnings allowed); 1: blocked by policy; 2: could not evaluate.
     """
-    from gate.pipeline import build
+    from gate.pipeline import build_with
     from gate.policy.evaluate import evaluate
     from gate.report import render
 
@@ -125,14 +125,17 @@ def check(ctx: click.Context, target: str, **params: Any) -> None:
             )
         extra_reports.append((fmt, path))
 
-    outcome = build(settings, progress=_progress(params["quiet"]))
-    evaluation = evaluate(
-        outcome.document,
-        settings=settings,
-        policies=[Path(p) for p in params["policies"]],
-        data_files=[Path(p) for p in params["data_files"]],
-        collection=params["collection"],
-        engine=params["engine"],
+    outcome, evaluation = build_with(
+        settings,
+        lambda document: evaluate(
+            document,
+            settings=settings,
+            policies=[Path(p) for p in params["policies"]],
+            data_files=[Path(p) for p in params["data_files"]],
+            collection=params["collection"],
+            engine=params["engine"],
+        ),
+        progress=_progress(params["quiet"]),
     )
     if params["sbom_output"]:
         _write(json.dumps(outcome.sbom, indent=2, ensure_ascii=False), params["sbom_output"])

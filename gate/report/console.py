@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -69,4 +70,5 @@ def render_table(outcome: Outcome, evaluation: Evaluation) -> str:
 
 
 def print_table(outcome: Outcome, evaluation: Evaluation) -> None:
-    _print(Console(file=sys.stdout, highlight=False, soft_wrap=False), outcome, evaluation)
+    width = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "160"))
+    _print(Console(file=sys.stdout, highlight=False, soft_wrap=False, width=width), outcome, evaluation)

@@ -30,7 +30,6 @@ from cyclonedx.model.service import Service as CdxService
 from cyclonedx.model.tool import ToolRepository
 from cyclonedx.output.json import JsonV1Dot6
 from cyclonedx.schema import SchemaVersion
-from cyclonedx.validation.json import JsonStrictValidator
 from packageurl import PackageURL
 
 from gate import __version__
@@ -315,6 +314,9 @@ def finalize(doc: dict[str, Any]) -> dict[str, Any]:
 
 def validate(doc: dict[str, Any]) -> None:
     """Validate against the CycloneDX 1.6 JSON schema, strictly. Raises SbomError."""
+    # Imported here: jsonschema's format checkers take most of a second to import.
+    from cyclonedx.validation.json import JsonStrictValidator
+
     errors = JsonStrictValidator(SchemaVersion.V1_6).validate_str(json.dumps(doc))
     if errors is not None:
         raise SbomError(f"the SBOM does not validate against CycloneDX 1.6: {errors}")

@@ -1,0 +1,66 @@
+"""Full `gate check` (inventory + evidence + SBOM + policy + report) against cdxgen's SBOM-only run.
+
+    python benchmarks/bench_check_vs_cdxgen.py [TARGET] [--runs N] [--cdxgen PATH]
+
+TARGET defaults to the mcp-server-qdrant fixture (a uv.lock of 112 packages). The target is copied to a
+temporary directory so neither tool writes next to the fixture. cdxgen comes from the npm registry
+(`npm install --prefix /tmp/cdxgen @cyclonedx/cdxgen@12`); point --cdxgen (or $CDXGEN) at its binary.
+Prints the median wall time of each and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_TARGET = REPO.parent / "shared" / "fixtures" / "lockfiles" / "mcp-server-qdrant"
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        sys.exit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr[-2000:]}")
+    return elapsed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("target", nargs="?", default=str(DEFAULT_TARGET))
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--cdxgen", default=os.environ.get("CDXGEN", "/tmp/cdxgen/node_modules/.bin/cdxgen"))
+    ap.add_argument("--cdxgen-type", default="python")
+    args = ap.parse_args()
+
+    gate = str(Path(sys.executable).parent / "gate")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp) / "target"
+        shutil.copytree(args.target, work)
+        env = dict(os.environ, GATE_CACHE_DIR=str(Path(tmp) / "cache"), FETCH_LICENSE="false",
+                   CDXGEN_DEBUG_MODE="", NODE_NO_WARNINGS="1")
+        gate_cmd = [gate, "check", str(work), "--format", "json", "-o", str(Path(tmp) / "report.json"),
+                    "--sbom-output", str(Path(tmp) / "gate.cdx.json")]
+        cdx_cmd = [args.cdxgen, "-t", args.cdxgen_type, "--lifecycle", "pre-build", "--no-install-deps",
+                   "-o", str(Path(tmp) / "cdxgen.json"), str(work)]
+        timed(gate_cmd, env)  # warm the file cache and Python's bytecode cache
+        timed(cdx_cmd, env)
+        gate_times = [timed(gate_cmd, env) for _ in range(args.runs)]
+        cdx_times = [timed(cdx_cmd, env) for _ in range(args.runs)]
+    g, c = statistics.median(gate_times), statistics.median(cdx_times)
+    print(f"target: {args.target}")
+    print(f"gate check (full):      median {g:.3f} s  ({', '.join(f'{t:.2f}' for t in gate_times)})")
+    print(f"cdxgen (SBOM only):     median {c:.3f} s  ({', '.join(f'{t:.2f}' for t in cdx_times)})")
+    print(f"ratio gate/cdxgen: {g / c:.3f}  (target: <= 0.2)")
+
+
+if __name__ == "__main__":
+    main()
