@@ -212,7 +212,7 @@ class PythonCollector:
                 0, Manifest(path=pp.file, kind="pyproject", project=ref, lockfile=lock_for_pyproject)
             )
             if lock_for_pyproject is None:
-                graphs.append((pyproject.declared_graph(pp), None))
+                graphs.append((pyproject.declared_graph(pp), pp.declared_names()))
         components: list[Component] = []
         for graph, direct in graphs:
             components.extend(build_components(graph, ref, direct_names=direct))
