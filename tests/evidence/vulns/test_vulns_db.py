@@ -113,7 +113,7 @@ def test_half_written_managed_database_is_not_valid(tmp_path: Path) -> None:
     store = db / manifest["ecosystems"]["PyPI"]["store"]
     records = store / "records.jsonl"
     records.write_bytes(records.read_bytes()[:10])  # truncated store, as after a crash
-    run, inv, _ = _scan(tmp_path, vuln_db=str(db))
+    run, _, _ = _scan(tmp_path, vuln_db=str(db))
     assert run.status == "failed" and "corrupt" in (run.reason or "")
     assert vdb.status(db)["status"] == "corrupt"
 

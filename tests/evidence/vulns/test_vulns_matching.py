@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -51,7 +52,7 @@ SEMVER_CHAIN = [
 def test_semver_precedence_chain() -> None:
     parsed = [SemVer(v) for v in SEMVER_CHAIN]
     assert parsed == sorted(parsed)
-    for a, b in zip(parsed, parsed[1:], strict=False):
+    for a, b in itertools.pairwise(parsed):
         assert a < b and b > a and a != b
 
 
