@@ -1,0 +1,326 @@
+"""Deployment configuration lint: MCP client configurations and the registry ``server.json``.
+
+Reads ``mcp.json``, ``.mcp.json``, ``claude_desktop_config.json``, ``.vscode/mcp.json``, ``.cursor/mcp.json``,
+VS Code ``settings.json`` (JSON with comments) and ``server.json`` through :mod:`gate.safeio`, and checks how
+each server is launched or reached: unpinned ``npx``/``uvx`` packages, ``@latest``, container images without a
+digest, secrets written inline, plain ``http://`` remotes, ``sudo`` and ``curl | sh`` wrappers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+from gate import safeio
+from gate.errors import InputError
+from gate.evidence.posture import secrets
+from gate.evidence.posture.findings import Finding
+from gate.evidence.posture.pyrules import is_remote_plain_http
+
+CLIENT_CONFIG_NAMES = frozenset({"mcp.json", ".mcp.json", "claude_desktop_config.json", "mcp_config.json"})
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
+RUNNERS = {"npx": "npm", "bunx": "npm", "pnpx": "npm", "uvx": "pypi", "pipx": "pypi"}
+EXACT_NPM = re.compile(r"^(@[^/@\s]+/)?[^@\s]+@v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
+EXACT_PY = re.compile(r"^[A-Za-z0-9_.\[\],-]+(==|@)\d[^\s<>=!~*]*$")
+SECRET_REF = re.compile(r"^\$\{[^}]+\}$|^\$[A-Z_][A-Z0-9_]*$|^\{\{[^}]+\}\}$|^<[^>]+>$")
+PIPE_TO_SHELL = re.compile(r"(curl|wget)\b[^|]*\|\s*(sudo\s+)?(ba|z|da)?sh\b")
+
+
+def is_config_file(path: Path, rel: str) -> str | None:
+    """The kind of configuration ``path`` is, or None."""
+    name = path.name
+    if name in CLIENT_CONFIG_NAMES:
+        return "client"
+    if name == "settings.json" and rel.endswith(".vscode/settings.json"):
+        return "vscode-settings"
+    if name == "server.json":
+        return "registry"
+    return None
+
+
+def strip_jsonc(text: str) -> str:
+    """JSON with comments and trailing commas (VS Code settings) to JSON; strings are left untouched."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    in_str = False
+    while i < n:
+        ch = text[i]
+        if in_str:
+            out.append(ch)
+            if ch == "\\" and i + 1 < n:
+                out.append(text[i + 1])
+                i += 2
+                continue
+            if ch == '"':
+                in_str = False
+            i += 1
+            continue
+        if ch == '"':
+            in_str = True
+            out.append(ch)
+            i += 1
+        elif text.startswith("//", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            i = n if j < 0 else j + 2
+        else:
+            out.append(ch)
+            i += 1
+    return re.sub(r",(\s*[}\]])", r"\1", "".join(out))
+
+
+def _line_of(text: str, needle: str) -> int:
+    idx = text.find(needle) if needle else -1
+    return text.count("\n", 0, idx) + 1 if idx >= 0 else 1
+
+
+class _Lint:
+    def __init__(self, rel: str, text: str) -> None:
+        self.rel = rel
+        self.text = text
+        self.lines = text.splitlines()
+        self.findings: list[Finding] = []
+
+    def add(self, rule: str, needle: str, message: str, *, redact: str = "") -> None:
+        line = _line_of(self.text, needle)
+        snippet = self.lines[line - 1].strip()[:200] if 0 < line <= len(self.lines) else ""
+        if redact:
+            snippet = secrets.redact_in(snippet, redact)
+            message = secrets.redact_in(message, redact)
+        self.findings.append(
+            Finding(
+                file=self.rel,
+                line=line,
+                column=1,
+                rule=rule,
+                snippet=snippet,
+                message=message,
+                language="json",
+            )
+        )
+
+    # -- launch commands ------------------------------------------------------------------------------
+    def launch(self, name: str, command: str, args: list[str]) -> None:
+        argv = [command, *args]
+        if len(argv) == 1 and " " in command:
+            try:
+                argv = shlex.split(command)
+            except ValueError:
+                argv = command.split()
+        joined = " ".join(argv)
+        if argv and Path(argv[0]).name == "sudo":
+            self.add("config_unsafe_wrapper", command, f"server {name!r} is launched with sudo")
+            argv = argv[1:]
+        if PIPE_TO_SHELL.search(joined):
+            self.add(
+                "config_unsafe_wrapper",
+                "curl" if "curl" in joined else "wget",
+                f"server {name!r} pipes a download into a shell",
+            )
+        if not argv:
+            return
+        exe = Path(argv[0]).name
+        if (
+            exe in RUNNERS
+            or (exe in ("pnpm", "yarn", "bun") and len(argv) > 1 and argv[1] == "dlx")
+            or (exe == "uv" and len(argv) > 2 and argv[1] == "tool" and argv[2] == "run")
+        ):
+            self.runner(name, exe, argv[1:])
+        elif exe in ("docker", "podman") and "run" in argv[1:3]:
+            self.image(name, argv[argv.index("run") + 1 :])
+        for a in argv[1:]:
+            self.secret_value(name, "argument", a)
+
+    def runner(self, name: str, exe: str, rest: list[str]) -> None:
+        ecosystem = RUNNERS.get(exe, "npm" if exe in ("pnpm", "yarn", "bun") else "pypi")
+        if (rest and rest[0] in ("dlx", "run")) or rest[:2] == ["tool", "run"]:
+            rest = rest[2:] if rest[:2] == ["tool", "run"] else rest[1:]
+        package = None
+        i = 0
+        while i < len(rest):
+            a = rest[i]
+            if a in ("-p", "--package", "--from", "--with") and i + 1 < len(rest):
+                package = rest[i + 1]
+                break
+            if a.startswith(("--package=", "--from=")):
+                package = a.split("=", 1)[1]
+                break
+            if a.startswith("-"):
+                i += 1
+                continue
+            package = a
+            break
+        if not package:
+            return
+        exact = EXACT_NPM.match(package) if ecosystem == "npm" else EXACT_PY.match(package)
+        if package.endswith("@latest"):
+            self.add(
+                "config_unpinned_package",
+                package,
+                f"server {name!r} runs {package}: @latest changes under you",
+            )
+        elif not exact:
+            self.add(
+                "config_unpinned_package",
+                package,
+                f"server {name!r} runs {package} through {exe} without an exact version",
+            )
+
+    def image(self, name: str, rest: list[str]) -> None:
+        flags_with_value = {
+            "-e",
+            "--env",
+            "-v",
+            "--volume",
+            "-p",
+            "--publish",
+            "--name",
+            "--network",
+            "-w",
+            "--workdir",
+            "--user",
+            "-u",
+            "--entrypoint",
+            "--env-file",
+            "--mount",
+            "--platform",
+        }
+        i = 0
+        while i < len(rest):
+            a = rest[i]
+            if a in flags_with_value:
+                if a in ("-e", "--env") and i + 1 < len(rest) and "=" in rest[i + 1]:
+                    key, _, value = rest[i + 1].partition("=")
+                    self.env(name, key, value)
+                i += 2
+                continue
+            if a.startswith("-"):
+                i += 1
+                continue
+            self.check_image(name, a)
+            return
+
+    def check_image(self, name: str, image: str) -> None:
+        if "@sha256:" not in image:
+            self.add("config_image_digest", image, f"server {name!r} runs image {image} without a digest")
+
+    # -- values ------------------------------------------------------------------------------------
+    def env(self, name: str, key: str, value: Any) -> None:
+        if not isinstance(value, str) or not value or SECRET_REF.match(value.strip()):
+            return
+        found = secrets.known_format(value)
+        if found or secrets.high_entropy_secret(key, value):
+            kind = found[0] if found else "credential"
+            self.add(
+                "config_inline_secret", value, f"server {name!r} has a {kind} inline in {key}", redact=value
+            )
+
+    def secret_value(self, name: str, where: str, value: str) -> None:
+        key, sep, val = value.partition("=")
+        if sep and val.startswith(("${", "$")):
+            return
+        found = secrets.known_format(value)
+        if found:
+            self.add(
+                "config_inline_secret",
+                found[1],
+                f"server {name!r} has a {found[0]} inline in an {where}",
+                redact=found[1],
+            )
+        elif sep and secrets.high_entropy_secret(key.lstrip("-"), val):
+            self.add(
+                "config_inline_secret", val, f"server {name!r} has a credential inline in {key}", redact=val
+            )
+
+    def remote(self, name: str, url: Any) -> None:
+        if isinstance(url, str) and is_remote_plain_http(url):
+            self.add("config_plain_http", url, f"server {name!r} is reached over plain http: {url}")
+
+    # -- documents -----------------------------------------------------------------------------------
+    def client(self, doc: dict[str, Any]) -> None:
+        servers: Any = doc.get("mcpServers")
+        if servers is None:
+            servers = doc.get("servers")
+        if servers is None and isinstance(doc.get("mcp"), dict):
+            servers = doc["mcp"].get("servers")
+        if servers is None:
+            servers = doc.get("mcp.servers")
+        if not isinstance(servers, dict):
+            return
+        for name, entry in sorted(servers.items()):
+            if not isinstance(entry, dict):
+                continue
+            command = entry.get("command")
+            args = (
+                [a for a in entry.get("args") or [] if isinstance(a, str)]
+                if isinstance(entry.get("args"), list)
+                else []
+            )
+            if isinstance(command, str) and command:
+                self.launch(name, command, args)
+            env = entry.get("env")
+            if isinstance(env, dict):
+                for key, value in sorted(env.items()):
+                    self.env(name, key, value)
+            headers = entry.get("headers")
+            if isinstance(headers, dict):
+                for key, value in sorted(headers.items()):
+                    if isinstance(value, str):
+                        self.env(name, key, value.removeprefix("Bearer ").strip())
+            self.remote(name, entry.get("url") or entry.get("serverUrl"))
+
+    def registry(self, doc: dict[str, Any]) -> None:
+        name = str(doc.get("name") or "server")
+        for pkg in doc.get("packages") or []:
+            if not isinstance(pkg, dict):
+                continue
+            kind = pkg.get("registryType") or pkg.get("registry_type") or pkg.get("registry_name")
+            ident = str(pkg.get("identifier") or pkg.get("name") or "")
+            version = pkg.get("version")
+            if kind in ("oci", "docker"):
+                self.check_image(name, ident if "@" in ident or not version else f"{ident}:{version}")
+            elif kind in ("npm", "pypi", "nuget") and (
+                not isinstance(version, str) or version in ("latest", "*", "")
+            ):
+                self.add(
+                    "config_unpinned_package",
+                    ident or name,
+                    f"registry package {ident} has no exact version ({version!r})",
+                )
+            for var in pkg.get("environmentVariables") or pkg.get("environment_variables") or []:
+                if isinstance(var, dict):
+                    self.env(name, str(var.get("name") or ""), var.get("value") or var.get("default"))
+            for group in ("runtimeArguments", "packageArguments"):
+                for arg in pkg.get(group) or []:
+                    if isinstance(arg, dict) and isinstance(arg.get("value"), str):
+                        self.secret_value(name, "argument", f"{arg.get('name') or ''}={arg['value']}")
+        for remote in doc.get("remotes") or []:
+            if isinstance(remote, dict):
+                self.remote(name, remote.get("url"))
+                for h in remote.get("headers") or []:
+                    if isinstance(h, dict) and isinstance(h.get("value"), str):
+                        self.env(name, str(h.get("name") or ""), h["value"].removeprefix("Bearer ").strip())
+
+
+def lint(path: Path, rel: str, kind: str) -> list[Finding]:
+    """Lint one configuration file. Malformed JSON is an :class:`InputError` naming the file."""
+    text = safeio.read_text(path, max_bytes=MAX_CONFIG_BYTES, shown=rel)
+    source = strip_jsonc(text) if kind == "vscode-settings" else text
+    doc = safeio.parse_json(source, rel)
+    if not isinstance(doc, dict):
+        raise InputError(f"expected a JSON object at the top level, found {type(doc).__name__}", path=rel)
+    linter = _Lint(rel, text)
+    if kind == "registry":
+        if "packages" in doc or "remotes" in doc:
+            linter.registry(doc)
+    else:
+        linter.client(doc)
+    return sorted(set(linter.findings))
+
+
+__all__ = ["is_config_file", "json", "lint", "strip_jsonc"]

@@ -1,0 +1,112 @@
+"""High-precision secret detection: known credential formats, and high-entropy literals assigned to
+secret-like names. Placeholders (``your-api-key``, ``${env:TOKEN}``, ``<token>``, ``xxxx``) never match.
+Matched values are redacted before they reach evidence."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+# Formats with a distinctive prefix or structure: a match is a credential with very high probability.
+KNOWN_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+    ("GitHub token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,255}\b")),
+    ("GitHub fine-grained token", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{60,255}\b")),
+    ("GitLab token", re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}\b")),
+    ("Slack token", re.compile(r"\bxox[baprs]-[0-9]{6,}-[A-Za-z0-9-]{10,}\b")),
+    ("Anthropic API key", re.compile(r"\bsk-ant-(?:api|admin)\d\d-[A-Za-z0-9_-]{80,}")),
+    ("OpenAI API key", re.compile(r"\bsk-(?:proj-|svcacct-|admin-)[A-Za-z0-9_-]{40,}")),
+    ("OpenAI API key", re.compile(r"\bsk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}\b")),
+    ("Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
+    ("Stripe secret key", re.compile(r"\b[sr]k_live_[0-9a-zA-Z]{24,}\b")),
+    ("Hugging Face token", re.compile(r"\bhf_[A-Za-z0-9]{34,}\b")),
+    ("npm token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b")),
+    ("PyPI token", re.compile(r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}")),
+    ("SendGrid key", re.compile(r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b")),
+    (
+        "private key",
+        re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY( BLOCK)?-----"),
+    ),
+)
+
+SECRET_NAME = re.compile(
+    r"(?:^|[_\-.]|(?<=[a-z])(?=[A-Z]))(secret|token|api[_-]?key|apikey|passw(or)?d|pwd|private[_-]?key|"
+    r"client[_-]?secret|access[_-]?key|auth[_-]?key|credential|bearer)s?(?:$|[_\-.A-Z])",
+    re.IGNORECASE,
+)
+# Names that look secret-like but hold no secret.
+NOT_SECRET_NAME = re.compile(
+    r"(token_?(url|uri|endpoint|type|path|file|name|field|header|prefix|length|len|count|limit|expir\w*|ttl|"
+    r"kind|usage|param\w*|key_name)|_?(url|uri|endpoint|path|file|env|var|name|header|prefix|id)$|"
+    r"^(max|min|num|n)_|password_(hash|policy|field|prompt)|tokenizer|tokens_?(used|count)|_tokens$)",
+    re.IGNORECASE,
+)
+PLACEHOLDER = re.compile(
+    r"(your|my|example|sample|placeholder|changeme|change_me|replace|dummy|fake|test|redacted|insert|"
+    r"enter|xxx|\*\*\*|<[^>]*>|\$\{|\{\{|%\(|\.\.\.|todo|fixme|none|null|undefined|secret_here|here$|"
+    r"process\.env|os\.environ)",
+    re.IGNORECASE,
+)
+
+
+def entropy(s: str) -> float:
+    if not s:
+        return 0.0
+    counts = Counter(s)
+    n = len(s)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def is_placeholder(value: str) -> bool:
+    v = value.strip()
+    if not v or PLACEHOLDER.search(v):
+        return True
+    return len(set(v)) <= 3  # "aaaa", "0000", "----"
+
+
+def known_format(text: str) -> tuple[str, str] | None:
+    """The first known credential format in ``text``: (kind, matched value)."""
+    for kind, pattern in KNOWN_FORMATS:
+        m = pattern.search(text)
+        if m and not is_placeholder(m.group(0)):
+            return kind, m.group(0)
+    return None
+
+
+def secret_like_name(name: str) -> bool:
+    return bool(SECRET_NAME.search(name)) and not NOT_SECRET_NAME.search(name)
+
+
+def high_entropy_secret(name: str, value: str) -> bool:
+    """A literal assigned to a secret-like name that looks random enough to be a real credential."""
+    if not secret_like_name(name):
+        return False
+    v = value.strip()
+    if len(v) < 16 or len(v) > 512 or any(ch.isspace() for ch in v) or is_placeholder(v):
+        return False
+    if v.startswith(("http://", "https://", "/", "./", "-")):
+        return False
+    classes = sum(
+        (
+            any(c.islower() for c in v),
+            any(c.isupper() for c in v),
+            any(c.isdigit() for c in v),
+            any(not c.isalnum() for c in v),
+        )
+    )
+    if classes < 2:
+        return False
+    return entropy(v) >= 3.5
+
+
+def redact(value: str) -> str:
+    """Enough to recognise a secret, never enough to use it."""
+    v = value.strip()
+    if len(v) <= 8:
+        return "<redacted>"
+    return f"{v[:4]}…<redacted {len(v)} chars>"
+
+
+def redact_in(text: str, value: str) -> str:
+    return text.replace(value, redact(value)) if value else text
