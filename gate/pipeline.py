@@ -31,6 +31,7 @@ INVENTORY_COLLECTORS: list[str] = [
 EVIDENCE_COLLECTORS: list[str] = [
     "gate.evidence.vulns:VulnCollector",
     "gate.evidence.provenance:ProvenanceCollector",
+    "gate.evidence.posture:PostureCollector",
 ]
 
 DEFAULT_COLLECTOR_TIMEOUT = float(os.environ.get("GATE_COLLECTOR_TIMEOUT", "600"))

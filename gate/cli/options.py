@@ -90,6 +90,26 @@ FEATURE_OPTIONS += [
 ]
 
 
+# A running MCP server: shared by the live posture probe (gate.evidence.posture) and tool listing.
+FEATURE_OPTIONS += [
+    opt("--url", default=None, metavar="URL",
+        help="Streamable HTTP URL of a running MCP server (loopback only: 127.0.0.1 or ::1)."),
+    opt("--launch", default=None, metavar="COMMAND",
+        help="Start the target's MCP server with this command (opt-in: runs the target's code) on a free "
+             "loopback port; {port} and {url} are substituted, PORT and MCP_* variables are set."),
+]
+
+# Server posture probe (gate.evidence.posture).
+FEATURE_OPTIONS += [
+    opt("--probe/--no-probe", default=False,
+        help="Probe the running server (--url or --launch) for the authorization MUST rules."),
+    opt("--probe-tool", "probe_tool", multiple=True, metavar="NAME",
+        help="Also call this tool during the probe (read-only tools are called anyway). Repeatable."),
+    opt("--probe-timeout", type=float, default=3.0, show_default=True, metavar="SECONDS",
+        help="Time limit of each probe request."),
+]
+
+
 def apply(options: list[Callable[[F], F]]) -> Callable[[F], F]:
     def deco(f: F) -> F:
         for o in reversed(options):
