@@ -188,6 +188,12 @@ class ProvenanceCollector:
             verifications.extend((None, v) for v in self._pypi(inventory, root, pdata, errors))
 
         self._record(inventory, found, verifications, root)
+        declared = pdata.get("trusted_identities") or {}
+        if isinstance(declared, dict):
+            for c in inventory.components:
+                ids = declared.get(c.name) or declared.get(c.ref) or (declared.get(c.purl) if c.purl else None)
+                if isinstance(ids, list):
+                    inventory.annotate(c.ref, "trusted_identities", ids)
         stats = {"artifacts": len(found), "verifications": len(verifications)}
         for _, v in verifications:
             stats[v.status] = stats.get(v.status, 0) + 1
