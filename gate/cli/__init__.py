@@ -25,6 +25,7 @@ COMMANDS: list[str] = [
     "gate.cli.verify:verify",
     "gate.cli.verify:verify_vsa",
     "gate.cli.policy:policy",
+    "gate.cli.probe:probe",
 ]
 
 
