@@ -100,6 +100,7 @@ class Finished:
     returncode: int
     stdout: bytes
     stderr: str
+    failure: str | None = None
 
 
 def run_limited(
@@ -108,6 +109,16 @@ def run_limited(
     """Run ``argv`` under ``limits``; stdout and stderr go to files (bounded by RLIMIT_FSIZE).
 
     Raises PolicyError on timeout, on a signal (crash or limit) and when the output limit is hit."""
+    done = run_limited_partial(argv, stdin, limits, what, env)
+    if done.failure:
+        raise PolicyError(done.failure)
+    return done
+
+
+def run_limited_partial(
+    argv: list[str], stdin: bytes, limits: Limits, what: str, env: dict[str, str] | None = None
+) -> Finished:
+    """Like :func:`run_limited`, but a crash or a limit is reported in ``failure`` with the output so far."""
     with tempfile.TemporaryFile() as fin, tempfile.TemporaryFile() as fout, tempfile.TemporaryFile() as ferr:
         fin.write(stdin)
         fin.seek(0)
@@ -124,8 +135,12 @@ def run_limited(
             )
         except OSError as e:
             raise PolicyError(f"{what}: cannot start: {e.strerror}") from e
+        failure: str | None = None
+        rc = -1
         try:
             rc = _watch(proc, limits, what)
+        except PolicyError as e:
+            failure = e.message
         finally:
             _kill(proc)
         ferr.seek(0)
@@ -133,21 +148,23 @@ def run_limited(
         fout.seek(0, os.SEEK_END)
         size = fout.tell()
         limit = limits.output_mb * 1024 * 1024
-        if rc == -signal.SIGXFSZ or size >= limit:
-            raise PolicyError(
+        if failure:
+            pass
+        elif rc == -signal.SIGXFSZ or size >= limit:
+            failure = (
                 f"{what}: output exceeded {limits.output_mb} MB and was stopped; raise GATE_POLICY_OUTPUT_MB if "
                 f"the policy is legitimate"
             )
-        if rc == -signal.SIGXCPU:
-            raise PolicyError(f"{what}: CPU time limit exceeded ({int(limits.timeout) + 5} s)")
-        if rc < 0:
+        elif rc == -signal.SIGXCPU:
+            failure = f"{what}: CPU time limit exceeded ({int(limits.timeout) + 5} s)"
+        elif rc < 0:
             sig = signal.Signals(-rc).name if -rc in signal.valid_signals() else str(-rc)
             hint = ""
             if -rc in (signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS):
                 hint = " (an engine defect or an exhausted stack: try --engine opa-golib)"
-            raise PolicyError(f"{what}: the engine crashed with {sig}{hint}{_tail(err)}")
+            failure = f"{what}: the engine crashed with {sig}{hint}{_tail(err)}"
         fout.seek(0)
-        return Finished(rc, fout.read(), err)
+        return Finished(rc, fout.read(min(size, limit)), err, failure)
 
 
 def _rss_mb(pid: int) -> float:

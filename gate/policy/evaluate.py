@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,7 +105,7 @@ def known_collections(catalog: Catalog) -> set[str]:
 
 def prepare(
     *,
-    policies: list[Path] | list[Path | str],
+    policies: Sequence[Path | str],
     data_files: list[Path],
     policy_data: dict[str, Any] | None = None,
     include_bundled: bool = True,

@@ -23,6 +23,7 @@ import json
 import os
 import tarfile
 import urllib.parse
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -134,7 +135,7 @@ def add_directory(ps: PolicySet, root: Path, origin: str, *, with_tests: bool = 
 
 
 def load_policies(
-    paths: list[Path | str],
+    paths: Sequence[Path | str],
     *,
     include_bundled: bool = True,
     with_tests: bool = False,

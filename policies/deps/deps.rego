@@ -123,7 +123,14 @@ warn_missing_hash := [result |
 #   supersedes: [deps.missing_hash]
 deny_missing_hash_strict := [result |
 	some r in warn_missing_hash
-	result := object.union(r, {"code": "deps.missing_hash_strict"})
+	result := {
+		"code": "deps.missing_hash_strict",
+		"msg": r.msg,
+		"component": r.component,
+		"location": r.location,
+		"evidence": r.evidence,
+		"source": r.source,
+	}
 ]
 
 # METADATA
