@@ -3,6 +3,7 @@ result, at the file and line the evidence came from."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gate.report.common import component_label, ordered
@@ -22,7 +23,18 @@ def _prop(text: str) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def render_github(outcome: Outcome, evaluation: Evaluation, *, root: str = "") -> str:
+def _root(outcome: Outcome) -> str:
+    """The target's folder relative to the working directory (GitHub resolves annotation paths against
+    the workspace, where the Action runs)."""
+    try:
+        rel = outcome.inventory.root.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return ""
+    return "" if rel == "." else rel
+
+
+def render_github(outcome: Outcome, evaluation: Evaluation, *, root: str | None = None) -> str:
+    root = _root(outcome) if root is None else root
     lines = []
     flagged = [r for r in ordered(evaluation.results) if r.kind in ("deny", "warn")]
     for r in flagged[:MAX_ANNOTATIONS]:
