@@ -25,6 +25,7 @@ T = TypeVar("T")
 INVENTORY_COLLECTORS: list[str] = [
     "gate.collect.python:PythonCollector",
     "gate.collect.mcp.server:ServerCollector",
+    "gate.collect.ai:AICollector",
 ]
 
 # Evidence collectors run after the inventory is complete and merged.

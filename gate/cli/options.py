@@ -109,6 +109,13 @@ FEATURE_OPTIONS += [
         help="Time limit of each probe request."),
 ]
 
+# AI components (gate.collect.ai).
+FEATURE_OPTIONS += [
+    opt("--resolve-models/--no-resolve-models", default=False,
+        help="Online: resolve Hugging Face model and dataset references to their commit SHA and weight-file "
+             "sha256 from the hub's file metadata (no weights downloaded; cached). HF_ENDPOINT is honoured."),
+]
+
 
 def apply(options: list[Callable[[F], F]]) -> Callable[[F], F]:
     def deco(f: F) -> F:

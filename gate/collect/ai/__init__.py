@@ -1,0 +1,293 @@
+"""AI components: the models, embeddings and datasets an MCP server uses and the hosted AI APIs it calls.
+
+Sources, in one pass over the target's files (``inventory.walk()``: tests, benchmarks and examples of the
+target are out of scope unless ``--include-tests``):
+
+- Python source by AST (:mod:`.python_source`), TypeScript/JavaScript by tree-sitter (:mod:`.ts_source`),
+  configuration files (:mod:`.config_files`);
+- library-implicit defaults from the knowledge table (``knowledge.json``): chromadb's default embedding
+  function, fastembed's names mapped to the repositories it downloads, mcp-server-qdrant's default model;
+- local model and data files recognised by content, hashed, and pickle-scanned (:mod:`gate.evidence.artifacts`).
+
+Adds ``machine-learning-model`` and ``data`` components, ``ai-api`` services, the flat ``input.ai`` section
+and the SBOM extension that writes ``modelCard`` and ``data`` (:mod:`gate.sbom.mlbom`).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from gate import safeio
+from gate.collect import ALWAYS_SKIPPED_DIRS, TEST_DIRS, Inventory, is_excluded
+from gate.collect.ai.config_files import config_kind, scan_config
+from gate.collect.ai.python_source import PythonAnalyser, has_trigger
+from gate.collect.ai.refs import Reference, knowledge
+from gate.collect.ai.ts_source import TsFile, parser_kind
+from gate.errors import InputError
+from gate.hashing import hash_files
+from gate.model import CollectorError, CollectorRun, CollectorStatus
+
+MAX_SOURCE_BYTES = 4 * 1024 * 1024
+TEXT_EXTS = frozenset(
+    {
+        ".py",
+        ".pyi",
+        ".ts",
+        ".tsx",
+        ".js",
+        ".jsx",
+        ".mjs",
+        ".cjs",
+        ".md",
+        ".rst",
+        ".txt",
+        ".json",
+        ".yaml",
+        ".yml",
+        ".toml",
+        ".cfg",
+        ".ini",
+        ".html",
+        ".css",
+        ".scss",
+        ".svg",
+        ".lock",
+        ".sh",
+        ".go",
+        ".rs",
+        ".java",
+        ".c",
+        ".h",
+        ".cpp",
+        ".hpp",
+        ".xml",
+        ".csv",
+        ".tsv",
+        ".map",
+        ".gitignore",
+        ".in",
+        ".jinja",
+        ".j2",
+        ".sql",
+        ".rego",
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".gif",
+        ".ico",
+        ".webp",
+        ".woff",
+        ".woff2",
+        ".ttf",
+        ".pdf",
+    }
+)
+_EAGER = ("BaseSettings", "BaseModel", "getenv", "environ", "Field(")
+_TEST_FILE_SUFFIXES = (".test.ts", ".spec.ts", ".test.js", ".spec.js", ".test.tsx", ".spec.tsx", ".test.mjs")
+
+
+@dataclass
+class _Found:
+    refs: list[Reference] = field(default_factory=list)
+    errors: list[CollectorError] = field(default_factory=list)
+    strings: set[str] = field(default_factory=set)
+
+
+def is_test_file(rel: str) -> bool:
+    name = PurePosixPath(rel).name
+    return (
+        (name.startswith("test_") and name.endswith(".py"))
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+        or name.endswith(_TEST_FILE_SUFFIXES)
+    )
+
+
+class AICollector:
+    name = "ai"
+
+    def collect(self, inventory: Inventory) -> CollectorRun:
+        started = time.perf_counter()
+        root = inventory.root
+        include_tests = inventory.settings.include_tests
+        found = _Found()
+        analyser = PythonAnalyser(root)
+        ts_files: list[TsFile] = []
+        artifacts: list[Any] = []
+        model_paths: list[tuple[Path, str, str]] = []
+        counts = {"python": 0, "typescript": 0, "config": 0, "model_files": 0}
+        lazy: list[tuple[str, str]] = []
+
+        from gate.evidence.artifacts import sniff
+
+        for path in inventory.walk():
+            rel = inventory.rel(path)
+            if not include_tests and is_test_file(rel):
+                continue
+            suffix = path.suffix.lower()
+            try:
+                if suffix == ".py":
+                    text = safeio.read_text(path, max_bytes=MAX_SOURCE_BYTES, shown=rel)
+                    counts["python"] += 1
+                    if has_trigger(text, _EAGER):
+                        analyser.add(rel, text)
+                    else:
+                        lazy.append((rel, text))
+                    continue
+                kind = parser_kind(path.name)
+                if kind is not None:
+                    data = safeio.read_bytes(path, max_bytes=MAX_SOURCE_BYTES, shown=rel)
+                    counts["typescript"] += 1
+                    ts_files.append(TsFile(rel, data, kind))
+                    continue
+                ckind = config_kind(path)
+                if ckind is not None:
+                    counts["config"] += 1
+                    refs, strings = scan_config(path, rel, ckind)
+                    found.refs += refs
+                    found.strings.update(s for s in strings if len(s) < 200)
+                    continue
+                if suffix in TEXT_EXTS:
+                    continue
+                st = path.stat()
+                if st.st_size < 9:
+                    continue
+                with path.open("rb") as fh:
+                    head = fh.read(16)
+                fmt = sniff(path, head)
+                if fmt is not None:
+                    model_paths.append((path, rel, fmt))
+            except InputError as e:
+                if suffix in (".py",) or parser_kind(path.name):
+                    found.errors.append(CollectorError(e.message, file=rel))
+                    continue
+                raise
+            except OSError as e:
+                found.errors.append(CollectorError(f"cannot read: {e}", file=rel))
+        for rel, text in lazy:
+            analyser.add(rel, text)
+        for rel, line, msg in analyser.errors:
+            found.errors.append(CollectorError(msg, file=rel, line=line))
+        found.refs += list(analyser.references())
+        for tf in ts_files:
+            found.refs += list(tf.references())
+            if tf.truncated:
+                found.errors.append(CollectorError("syntax tree too large; analysed in part", file=tf.rel))
+        found.refs += _implicit(inventory, analyser, ts_files, found.strings)
+        # local model files
+        from gate.evidence.artifacts import analyse
+
+        for path, rel, fmt in model_paths:
+            artifacts.append((path, analyse(path, rel, fmt)))
+        counts["model_files"] = len(artifacts)
+        digests = hash_files([p for p, _ in artifacts]) if artifacts else {}
+        problems = _symlinks(inventory)
+
+        from gate.collect.ai.build import build
+
+        unresolved = analyser.unresolved
+        resolver = None
+        if inventory.settings.option("resolve_models"):
+            from gate.collect.ai.resolve import HubResolver
+
+            resolver = HubResolver()
+        built = build(
+            inventory,
+            found.refs,
+            artifacts,
+            digests,
+            problems,
+            analyser.provider_uses,
+            [(tf.rel, tf.clients, tf.client_lines) for tf in ts_files],
+            resolver,
+        )
+        if resolver is not None:
+            found.errors += [CollectorError(e) for e in resolver.errors]
+        from gate.sbom.mlbom import extend
+
+        inventory.sbom_extensions.append(extend)
+        for p in problems:
+            found.errors.append(CollectorError(p["problem"], file=p["file"]))
+        status: CollectorStatus = "incomplete" if found.errors else "ok"
+        stats = {
+            **counts,
+            "references": len(found.refs),
+            "components": len(built),
+            "unresolved": unresolved[:50],
+            "seconds": round(time.perf_counter() - started, 3),
+        }
+        stats.pop("seconds")  # keep the document deterministic
+        return CollectorRun(name=self.name, status=status, errors=tuple(found.errors), stats=stats)
+
+
+def _implicit(
+    inventory: Inventory, analyser: PythonAnalyser, ts_files: list[TsFile], strings: set[str]
+) -> list[Reference]:
+    """Library defaults a package applies on its own, triggered when it is installed and used."""
+    out: list[Reference] = []
+    spec = knowledge()["implicit"]["mcp-server-qdrant"]
+    pkg = spec["package"]["pypi"]
+    in_inventory = any(
+        c.name.lower() == pkg and c.ecosystem in ("pypi", "python", None) for c in inventory.components
+    )
+    imported = spec["import"] in analyser.imported_roots
+    configured = any(spec["command"] == s or s.endswith("/" + spec["command"]) for s in strings)
+    # its own source tree defines the settings class: the AST analysis already found the default there
+    own_source = any(m.dotted.startswith(spec["import"]) for m in analyser.modules.values())
+    if (imported or configured or (in_inventory and (imported or configured))) and not own_source:
+        from gate.collect.ai.refs import fastembed_repo
+
+        entry = fastembed_repo(spec["model"]) or {}
+        out.append(
+            Reference(
+                kind=spec["kind"],
+                source="hub",
+                value=entry.get("repo", spec["model"]),
+                file="",
+                line=0,
+                api=f"implicit:{pkg}",
+                library=pkg,
+                env=spec["env"],
+                requested=spec["model"],
+                extra={"implicit": pkg, **({"fastembed": entry} if entry else {})},
+            )
+        )
+    return out
+
+
+def _symlinks(inventory: Inventory) -> list[dict[str, str]]:
+    """Symlinks (which the walk never follows) that point outside the target: reported, never read."""
+    root = inventory.root.resolve()
+    out: list[dict[str, str]] = []
+    if not root.is_dir():
+        return out
+    include_tests = inventory.settings.include_tests
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        here = Path(dirpath)
+        rel_dir = here.relative_to(root).as_posix()
+        entries = [*filenames, *dirnames]
+        dirnames[:] = [
+            d
+            for d in dirnames
+            if d not in ALWAYS_SKIPPED_DIRS
+            and not d.startswith(".")
+            and (include_tests or d.lower() not in TEST_DIRS)
+            and not is_excluded(f"{rel_dir}/{d}".lstrip("./"), inventory.settings.excludes)
+        ]
+        for name in entries:
+            p = here / name
+            if not p.is_symlink():
+                continue
+            rel = p.relative_to(root).as_posix()
+            if not safeio.is_within(p, root):
+                out.append(
+                    {
+                        "file": rel,
+                        "problem": f"symlink points outside the target ({os.readlink(p)}); not read",
+                    }
+                )
+    return sorted(out, key=lambda d: d["file"])

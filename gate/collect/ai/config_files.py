@@ -1,0 +1,178 @@
+"""AI references in configuration: YAML, TOML, JSON and ``.env`` files with model settings.
+
+A key that names a model (``model``, ``embedding_model``, ``EMBEDDING_MODEL``, ``model_name``...) or a
+dataset, with a value that reads as a hub repository id or a hosted model of a known provider, is a
+reference. ``${VAR:default}`` / ``${VAR:-default}`` interpolation yields the default, with ``VAR`` recorded as
+the override. All parsing goes through :mod:`gate.safeio`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from gate import safeio
+from gate.collect.ai.refs import Origin, Reference, is_api_model, is_hub_id, is_path_like, provider_for_model
+
+_MODEL_KEY = re.compile(r"(?i)(^|[_.\-]|[a-z])(model|models|model_?name|model_?id|repo_?id)$|^model$")
+_DATASET_KEY = re.compile(r"(?i)(^|[_.\-])dataset(_?name|_?id)?$")
+_INTERP = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-?|-)([^}]*)\}$")
+_ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
+SKIP_NAMES = frozenset(
+    {
+        "package.json",
+        "package-lock.json",
+        "tsconfig.json",
+        "jsconfig.json",
+        "composer.json",
+        "pnpm-lock.yaml",
+        "yarn.lock",
+        "poetry.lock",
+        "uv.lock",
+        "Cargo.lock",
+        ".eslintrc.json",
+        "renovate.json",
+        "turbo.json",
+        "lerna.json",
+        ".prettierrc.json",
+        "deno.lock",
+        "pdm.lock",
+        "Pipfile.lock",
+        "server.json",
+    }
+)
+MAX_CONFIG_BYTES = 2 * 1024 * 1024
+
+
+def config_kind(path: Path) -> str | None:
+    name = path.name
+    low = name.lower()
+    if name in SKIP_NAMES or low.startswith("tsconfig"):
+        return None
+    if low.endswith((".yaml", ".yml")):
+        return "yaml"
+    if low.endswith(".toml"):
+        return "toml"
+    if low.endswith(".json") and not low.endswith((".schema.json", ".lock.json")):
+        return "json"
+    if low == ".env" or low.startswith(".env.") or low.endswith(".env"):
+        return "env"
+    return None
+
+
+def scan_config(path: Path, rel: str, kind: str) -> tuple[list[Reference], list[str]]:
+    """References in one configuration file, and the strings it mentions (for implicit-default triggers)."""
+    text = safeio.read_text(path, max_bytes=MAX_CONFIG_BYTES, shown=rel)
+    lines = text.splitlines()
+    if kind == "env":
+        refs: list[Reference] = []
+        for i, raw in enumerate(lines, 1):
+            m = _ENV_LINE.match(raw)
+            if not m or raw.lstrip().startswith("#"):
+                continue
+            key, value = m.group(1), m.group(2).strip().strip("'\"")
+            refs += _candidate(key, value, rel, i, env=key)
+        return refs, []
+    data: Any
+    if kind == "yaml":
+        data = safeio.parse_yaml(text, rel)
+    elif kind == "toml":
+        data = safeio.parse_toml(text, rel)
+    else:
+        data = safeio.parse_json(text, rel)
+    refs = []
+    strings: list[str] = []
+    for key, value in _walk(data):
+        if not isinstance(value, str):
+            continue
+        if len(strings) < 10_000:
+            strings.append(value)
+        if key is None:
+            continue
+        line = _line_of(lines, key, value)
+        env = None
+        m = _INTERP.match(value.strip())
+        if m:
+            env, value = m.group(1), m.group(2)
+        refs += _candidate(key, value, rel, line, env=env)
+    return refs, strings
+
+
+def _candidate(key: str, value: str, rel: str, line: int, env: str | None) -> list[Reference]:
+    value = value.strip()
+    if not value or "${" in value:
+        return []
+    dataset = bool(_DATASET_KEY.search(key))
+    if not dataset and not _MODEL_KEY.search(key):
+        return []
+    origin = Origin(rel, line, key, env)
+    api = f"config:{key}"
+    if dataset:
+        if "/" in value and is_hub_id(value, allow_bare=False):
+            return [
+                Reference(
+                    kind="dataset",
+                    source="hub",
+                    value=value,
+                    file=rel,
+                    line=line,
+                    api=api,
+                    env=env,
+                    defined=origin,
+                    repo_type="dataset",
+                )
+            ]
+        return []
+    provider = provider_for_model(value)
+    if provider and is_api_model(value):
+        kind = "embedding" if "embed" in value.lower() or "embed" in key.lower() else "model"
+        return [
+            Reference(
+                kind=kind,
+                source="api",
+                value=value,
+                file=rel,
+                line=line,
+                api=api,
+                provider=provider,
+                library=provider,
+                env=env,
+                defined=origin,
+            )
+        ]
+    if "/" in value and not is_path_like(value) and is_hub_id(value, allow_bare=False):
+        kind = "embedding" if "embed" in key.lower() else "model"
+        return [
+            Reference(
+                kind=kind, source="hub", value=value, file=rel, line=line, api=api, env=env, defined=origin
+            )
+        ]
+    return []
+
+
+def _walk(data: Any) -> Iterator[tuple[str | None, Any]]:
+    stack: list[tuple[str | None, Any]] = [(None, data)]
+    seen = 0
+    while stack and seen < 200_000:
+        key, node = stack.pop()
+        seen += 1
+        if isinstance(node, dict):
+            for k, v in node.items():
+                stack.append((str(k), v))
+        elif isinstance(node, list):
+            for v in node:
+                stack.append((key, v))
+        else:
+            yield key, node
+
+
+def _line_of(lines: list[str], key: str, value: str) -> int:
+    for i, line in enumerate(lines, 1):
+        if key in line and value in line:
+            return i
+    for i, line in enumerate(lines, 1):
+        if value in line:
+            return i
+    return 1

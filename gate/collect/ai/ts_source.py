@@ -1,0 +1,482 @@
+"""AI references in TypeScript and JavaScript source, parsed with tree-sitter (never executed).
+
+What counts: transformers.js ``pipeline(task, model)`` and ``X.from_pretrained(model)``; calls of the OpenAI,
+Anthropic, Voyage, Cohere, Mistral, Gemini, Ollama and Pinecone SDK clients with a ``model``; model ids in zod
+enums and union types whose name says they are models; object properties, constants and functions named
+after a model (provider ``switch`` defaults); ``process.env.X ?? "default"`` (the variable is recorded as the
+override). A string only becomes a component when it reads as a model id of a known provider or a hub
+repository, so ``z.string``, type names and variable names never do.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from gate.collect.ai.refs import Origin, Reference, is_api_model, is_hub_id, knowledge, provider_for_model
+
+_MODEL_NAME = re.compile(r"model", re.IGNORECASE)
+_TRANSFORMERS_JS = ("@huggingface/transformers", "@xenova/transformers")
+MAX_NODES = 2_000_000
+
+
+@cache
+def _parser(kind: str) -> Any:
+    import tree_sitter as ts
+
+    if kind == "js":
+        import tree_sitter_javascript as tsj
+
+        lang = ts.Language(tsj.language())
+    else:
+        import tree_sitter_typescript as tst
+
+        lang = ts.Language(tst.language_tsx() if kind == "tsx" else tst.language_typescript())
+    return ts.Parser(lang)
+
+
+def parser_kind(name: str) -> str | None:
+    low = name.lower()
+    if low.endswith((".ts", ".mts", ".cts")) and not low.endswith(".d.ts"):
+        return "ts"
+    if low.endswith(".tsx"):
+        return "tsx"
+    if low.endswith((".js", ".mjs", ".cjs", ".jsx")) and not low.endswith(".min.js"):
+        return "js"
+    return None
+
+
+@dataclass(frozen=True)
+class Val:
+    value: str
+    line: int
+    env: str | None = None
+
+
+def _text(node: Any) -> str:
+    return node.text.decode("utf-8", "replace") if node is not None and node.text is not None else ""
+
+
+def _npm_providers() -> dict[str, str]:
+    return {mod: name for name, p in knowledge()["providers"].items() for mod in p.get("npm", [])}
+
+
+class TsFile:
+    def __init__(self, rel: str, data: bytes, kind: str) -> None:
+        self.rel = rel
+        self.tree = _parser(kind).parse(data)
+        self.imports: dict[str, str] = {}  # local name -> module
+        self.vars: dict[str, list[Any]] = {}
+        self.funcs: dict[str, Any] = {}
+        self.clients: dict[str, str] = {}  # variable / this.x -> provider
+        self.client_lines: dict[str, int] = {}
+        self.calls: list[Any] = []
+        self.zod_enums: list[Any] = []
+        self.type_aliases: list[Any] = []
+        self.pairs: list[Any] = []
+        self.truncated = False
+        self._index()
+
+    def _index(self) -> None:
+        providers = _npm_providers()
+        stack = [self.tree.root_node]
+        seen = 0
+        while stack:
+            node = stack.pop()
+            seen += 1
+            if seen > MAX_NODES:
+                self.truncated = True
+                break
+            t = node.type
+            if t == "import_statement":
+                src = node.child_by_field_name("source")
+                module = _text(src)[1:-1]
+                for sub in _descendants(node, ("identifier",)):
+                    self.imports[_text(sub)] = module
+            elif t == "variable_declarator":
+                name = node.child_by_field_name("name")
+                value = node.child_by_field_name("value")
+                if value is not None and name is not None:
+                    if name.type == "identifier":
+                        self.vars.setdefault(_text(name), []).append(value)
+                    if (
+                        value.type == "call_expression"
+                        and _text(value.child_by_field_name("function")) == "require"
+                    ):
+                        args = value.child_by_field_name("arguments")
+                        mod = _first_string(args)
+                        if mod:
+                            for ident in _descendants(
+                                name, ("identifier", "shorthand_property_identifier_pattern")
+                            ):
+                                self.imports[_text(ident)] = mod
+            elif t in ("public_field_definition", "field_definition"):
+                name = node.child_by_field_name("name") or node.child_by_field_name("property")
+                value = node.child_by_field_name("value")
+                if name is not None and value is not None:
+                    self.vars.setdefault("this." + _text(name), []).append(value)
+            elif t == "assignment_expression":
+                left = node.child_by_field_name("left")
+                right = node.child_by_field_name("right")
+                if left is not None and right is not None:
+                    self.vars.setdefault(_text(left), []).append(right)
+            elif t in ("function_declaration", "method_definition"):
+                name = node.child_by_field_name("name")
+                if name is not None:
+                    self.funcs[_text(name)] = node
+            elif t == "call_expression":
+                self.calls.append(node)
+                fn = node.child_by_field_name("function")
+                if fn is not None and fn.type == "member_expression":
+                    prop = fn.child_by_field_name("property")
+                    if _text(prop) == "enum":
+                        self.zod_enums.append(node)
+            elif t == "type_alias_declaration":
+                self.type_aliases.append(node)
+            elif t in ("pair", "property_signature"):
+                self.pairs.append(node)
+            if t == "new_expression":
+                ctor = node.child_by_field_name("constructor")
+                root = _text(ctor).split(".")[0]
+                prov = providers.get(self.imports.get(root) or "")
+                if prov:
+                    holder = _holder(node)
+                    if holder:
+                        self.clients[holder] = prov
+                        self.client_lines[holder] = node.start_point[0] + 1
+                    self.clients.setdefault("<new>", prov)
+            stack.extend(reversed(node.children))
+        # imports may come after uses in the traversal order of nested code: resolve clients again
+        if not self.clients:
+            for node in _descendants(self.tree.root_node, ("new_expression",)):
+                ctor = node.child_by_field_name("constructor")
+                prov = providers.get(self.imports.get(_text(ctor).split(".")[0], ""))
+                if prov:
+                    holder = _holder(node)
+                    if holder:
+                        self.clients[holder] = prov
+                        self.client_lines[holder] = node.start_point[0] + 1
+                    self.clients.setdefault("<new>", prov)
+
+    # -- resolution ------------------------------------------------------------------------------
+    def resolve(self, node: Any, depth: int = 0) -> list[Val]:
+        if node is None or depth > 8:
+            return []
+        t = node.type
+        line = node.start_point[0] + 1
+        if t == "string":
+            return [Val(_text(node)[1:-1], line)]
+        if t == "template_string":
+            if any(c.type == "template_substitution" for c in node.children):
+                return []
+            return [Val(_text(node)[1:-1], line)]
+        if t in (
+            "parenthesized_expression",
+            "as_expression",
+            "satisfies_expression",
+            "non_null_expression",
+            "await_expression",
+        ):
+            return self.resolve(node.named_children[0] if node.named_children else None, depth + 1)
+        if t == "binary_expression":
+            op = _text(node.child_by_field_name("operator"))
+            if op in ("??", "||"):
+                left = node.child_by_field_name("left")
+                right = node.child_by_field_name("right")
+                env = _env(left)
+                out: list[Val] = self.resolve(left, depth + 1) + self.resolve(right, depth + 1)
+                return [Val(v.value, v.line, v.env or env) for v in out]
+            return []
+        if t == "ternary_expression":
+            return self.resolve(node.child_by_field_name("consequence"), depth + 1) + self.resolve(
+                node.child_by_field_name("alternative"), depth + 1
+            )
+        if t in ("identifier", "shorthand_property_identifier"):
+            out = []
+            for v in self.vars.get(_text(node), [])[:8]:
+                out += self.resolve(v, depth + 1)
+            return out
+        if t == "member_expression":
+            key = _text(node)
+            if key in self.vars:
+                out = []
+                for v in self.vars[key][:8]:
+                    out += self.resolve(v, depth + 1)
+                return out
+            obj = node.child_by_field_name("object")
+            prop = _text(node.child_by_field_name("property"))
+            if obj is not None and obj.type == "identifier":
+                for v in self.vars.get(_text(obj), []):
+                    if v.type == "object":
+                        for pair in v.named_children:
+                            if pair.type == "pair" and _key(pair) == prop:
+                                return self.resolve(pair.child_by_field_name("value"), depth + 1)
+            return []
+        if t == "call_expression":
+            fn = node.child_by_field_name("function")
+            name = _text(fn)
+            func = self.funcs.get(name.split(".")[-1]) if fn is not None else None
+            if func is not None:
+                out = []
+                for ret in _descendants(func, ("return_statement",)):
+                    if ret.named_children:
+                        out += self.resolve(ret.named_children[0], depth + 1)
+                return out
+        return []
+
+    # -- detection -------------------------------------------------------------------------------
+    def references(self) -> Iterator[Reference]:
+        yield from self._transformers_js()
+        yield from self._sdk_calls()
+        yield from self._declared_models()
+
+    def _transformers_js(self) -> Iterator[Reference]:
+        locals_ = {k for k, v in self.imports.items() if v in _TRANSFORMERS_JS}
+        if not locals_:
+            return
+        for call in self.calls:
+            fn = call.child_by_field_name("function")
+            args = _args(call)
+            text = _text(fn)
+            target = None
+            if text in locals_ and self.imports.get(text) and text == "pipeline" and len(args) > 1:
+                target = args[1]
+            elif text.endswith(".from_pretrained") and text.split(".")[0] in locals_ and args:
+                target = args[0]
+            if target is None:
+                continue
+            for v in self.resolve(target):
+                if is_hub_id(v.value):
+                    yield Reference(
+                        kind="embedding" if "feature-extraction" in _text(call) else "model",
+                        source="hub",
+                        value=v.value,
+                        file=self.rel,
+                        line=call.start_point[0] + 1,
+                        api=f"transformers.js:{text}",
+                        library="@huggingface/transformers",
+                        env=v.env,
+                        defined=Origin(self.rel, v.line, None, v.env),
+                    )
+
+    def _sdk_calls(self) -> Iterator[Reference]:
+        if not self.clients:
+            return
+        single = set(self.clients.values())
+        for call in self.calls:
+            fn = call.child_by_field_name("function")
+            if fn is None or fn.type != "member_expression":
+                continue
+            text = _text(fn)
+            provider = None
+            parts = text.split(".")
+            for i in range(len(parts) - 1, 0, -1):
+                provider = self.clients.get(".".join(parts[:i]))
+                if provider:
+                    break
+            # the client came from a factory or a parameter: one SDK in the file
+            if (
+                provider is None
+                and len(single) == 1
+                and parts[0] not in self.imports
+                and parts[0] != "z"
+                and parts[-1] in ("create", "embed", "rerank", "generateContent", "embedContent", "chat")
+            ):
+                provider = next(iter(single))
+            if provider is None:
+                continue
+            args = _args(call)
+            targets: list[Any] = []
+            for a in args:
+                if a.type == "object":
+                    targets += _model_values(a)
+            if not targets and provider == "pinecone" and parts[-1] in ("embed", "rerank") and args:
+                targets.append(args[0])
+            for tnode in targets:
+                for v in self.resolve(tnode):
+                    if is_api_model(v.value):
+                        kind = "embedding" if "embed" in text.lower() or "embed" in v.value else "model"
+                        yield Reference(
+                            kind=kind,
+                            source="api",
+                            value=v.value,
+                            file=self.rel,
+                            line=call.start_point[0] + 1,
+                            api=f"{provider}:{text}",
+                            library=provider,
+                            provider=provider,
+                            env=v.env,
+                            defined=Origin(self.rel, v.line, None, v.env),
+                        )
+
+    def _declared_models(self) -> Iterator[Reference]:
+        """zod enums, union types, properties, constants and functions that name models."""
+        hub_ok = any(v in _TRANSFORMERS_JS for v in self.imports.values())
+        found: list[tuple[Val, str, int]] = []
+        for call in self.zod_enums:
+            owner = _owner_name(call)
+            if not owner or not _MODEL_NAME.search(owner):
+                continue
+            args = _args(call)
+            if args and args[0].type == "array":
+                for s in args[0].named_children:
+                    found += [(v, f"z.enum:{owner}", call.start_point[0] + 1) for v in self.resolve(s)]
+        for alias in self.type_aliases:
+            name = _text(alias.child_by_field_name("name"))
+            if _MODEL_NAME.search(name):
+                for lit in _descendants(alias, ("literal_type",)):
+                    found += [(v, f"type:{name}", v.line) for v in self.resolve(lit.named_children[0])]
+        for pair in self.pairs:
+            key = _key(pair)
+            if not key or not _MODEL_NAME.search(key):
+                continue
+            if pair.type == "property_signature":
+                for lit in _descendants(pair, ("literal_type",)):
+                    found += [(v, f"type:{key}", v.line) for v in self.resolve(lit.named_children[0])]
+                continue
+            value = pair.child_by_field_name("value")
+            if (value is not None and value.type not in ("call_expression", "object", "array")) or (
+                value is not None
+                and value.type == "call_expression"
+                and _text(value).startswith("process.env")
+            ):
+                found += [(v, f"property:{key}", v.line) for v in self.resolve(value)]
+        for name, values in self.vars.items():
+            if _MODEL_NAME.search(name.split(".")[-1]):
+                for value in values:
+                    if value.type in (
+                        "string",
+                        "binary_expression",
+                        "template_string",
+                        "ternary_expression",
+                        "identifier",
+                        "as_expression",
+                    ):
+                        found += [(v, f"const:{name}", v.line) for v in self.resolve(value)]
+        for name, func in self.funcs.items():
+            if _MODEL_NAME.search(name):
+                for ret in _descendants(func, ("return_statement",)):
+                    if ret.named_children and ret.named_children[0].type == "string":
+                        found += [
+                            (v, f"function:{name}", v.line) for v in self.resolve(ret.named_children[0])
+                        ]
+        for v, symbol, line in found:
+            value = v.value.strip()
+            provider = provider_for_model(value)
+            if provider and is_api_model(value):
+                yield Reference(
+                    kind="embedding" if "embed" in value.lower() else "model",
+                    source="api",
+                    value=value,
+                    file=self.rel,
+                    line=line,
+                    api=symbol,
+                    library=provider,
+                    provider=provider,
+                    env=v.env,
+                    defined=Origin(self.rel, v.line, symbol, v.env),
+                )
+            elif hub_ok and "/" in value and is_hub_id(value, allow_bare=False):
+                yield Reference(
+                    kind="model",
+                    source="hub",
+                    value=value,
+                    file=self.rel,
+                    line=line,
+                    api=symbol,
+                    library="@huggingface/transformers",
+                    env=v.env,
+                    defined=Origin(self.rel, v.line, symbol, v.env),
+                )
+
+
+def _descendants(node: Any, types: tuple[str, ...]) -> Iterator[Any]:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type in types:
+            yield n
+        stack.extend(reversed(n.children))
+
+
+def _first_string(node: Any) -> str | None:
+    if node is None:
+        return None
+    for s in _descendants(node, ("string",)):
+        return _text(s)[1:-1]
+    return None
+
+
+def _args(call: Any) -> list[Any]:
+    args = call.child_by_field_name("arguments")
+    return [a for a in args.named_children if a.type != "comment"] if args is not None else []
+
+
+def _key(pair: Any) -> str:
+    key = pair.child_by_field_name("key") or pair.child_by_field_name("name")
+    text = _text(key)
+    return text.strip("'\"`")
+
+
+def _env(node: Any) -> str | None:
+    if node is None:
+        return None
+    text = _text(node)
+    m = re.match(r"^process\.env(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[['\"]([A-Za-z_][A-Za-z0-9_]*)['\"]\])$", text)
+    if m:
+        return m.group(1) or m.group(2)
+    m = re.match(r"^import\.meta\.env\.([A-Za-z_][A-Za-z0-9_]*)$", text)
+    return m.group(1) if m else None
+
+
+def _holder(new_node: Any) -> str | None:
+    parent = new_node.parent
+    while parent is not None and parent.type in (
+        "parenthesized_expression",
+        "as_expression",
+        "await_expression",
+    ):
+        parent = parent.parent
+    if parent is None:
+        return None
+    if parent.type == "variable_declarator":
+        return _text(parent.child_by_field_name("name"))
+    if parent.type == "assignment_expression":
+        return _text(parent.child_by_field_name("left"))
+    if parent.type in ("public_field_definition", "field_definition"):
+        name = parent.child_by_field_name("name") or parent.child_by_field_name("property")
+        return "this." + _text(name)
+    return None
+
+
+def _owner_name(node: Any) -> str | None:
+    """The variable, property or type a (chained) expression is assigned to."""
+    cur = node.parent
+    for _ in range(6):
+        if cur is None:
+            return None
+        if cur.type == "variable_declarator":
+            return _text(cur.child_by_field_name("name"))
+        if cur.type == "pair":
+            return _key(cur)
+        cur = cur.parent
+    return None
+
+
+def _model_values(obj: Any, depth: int = 0) -> list[Any]:
+    out: list[Any] = []
+    for pair in obj.named_children:
+        if pair.type == "shorthand_property_identifier" and _text(pair) == "model":
+            out.append(pair)
+        if pair.type != "pair":
+            continue
+        key = _key(pair)
+        value = pair.child_by_field_name("value")
+        if key in ("model", "modelName", "model_name") and value is not None:
+            out.append(value)
+        elif value is not None and value.type == "object" and depth < 2:
+            out += _model_values(value, depth + 1)
+    return out

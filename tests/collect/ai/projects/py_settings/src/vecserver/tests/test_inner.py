@@ -1,0 +1,3 @@
+from fastembed import TextEmbedding
+
+TextEmbedding("BAAI/bge-base-en-v1.5")
