@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gate.collect.python.markers import EnvironmentGrid
+from gate.errors import InputError
 from gate.model import Component, Hash, Location, Source
 from gate.purl import normalize_python_name, pypi_purl, ref_for
 
@@ -271,18 +272,41 @@ def table(parent: Any, key: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+_HEX_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64, "sha384": 96, "sha512": 128, "blake2b": 128}
+MAX_REQUIREMENT_CHARS = 8192
+MAX_REQUIREMENT_NESTING = 32
+
+
 def parse_hash(value: Any) -> Hash | None:
-    """``sha256:abc...`` (uv, poetry, pip) -> Hash; anything else -> None."""
+    """``sha256:abc...`` (uv, poetry, pip) -> Hash; anything else (unknown algorithm, wrong length,
+    not hex: a truncated or corrupted digest) -> None."""
     if not isinstance(value, str) or ":" not in value:
         return None
     alg, _, digest = value.partition(":")
     alg = alg.strip().lower().replace("-", "")
     digest = digest.strip().lower()
-    if alg not in {"sha256", "sha384", "sha512", "sha1", "md5", "blake2b"} or not digest:
+    if _HEX_LENGTHS.get(alg) != len(digest):
         return None
     if any(ch not in "0123456789abcdef" for ch in digest):
         return None
     return Hash(alg=alg, value=digest)
+
+
+def check_requirement_text(text: str, shown: str, line: int | None = None) -> None:
+    """Refuse a requirement string that is absurdly long or nested before a recursive parser sees it."""
+    where = f"line {line}: " if line else ""
+    depth = 0
+    for ch in text:
+        if ch in "([":
+            depth += 1
+            if depth > MAX_REQUIREMENT_NESTING:
+                raise InputError(
+                    f"{where}requirement nested more than {MAX_REQUIREMENT_NESTING} levels deep", path=shown
+                )
+        elif ch in ")]":
+            depth -= 1
+    if len(text) > MAX_REQUIREMENT_CHARS:
+        raise InputError(f"{where}requirement longer than {MAX_REQUIREMENT_CHARS} characters", path=shown)
 
 
 def header_lines(text: str, header: str) -> list[int]:

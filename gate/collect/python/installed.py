@@ -13,7 +13,7 @@ from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from gate.collect.python.graph import Edge, LockGraph, Package
+from gate.collect.python.graph import Edge, LockGraph, Package, check_requirement_text
 from gate.errors import InputError
 from gate.model import Source
 from gate.safeio import load_json, read_text
@@ -94,8 +94,9 @@ def parse(env: Path, shown_env: str) -> tuple[LockGraph, int]:
             optional: dict[str, list[Edge]] = {}
             for raw in headers.get_all("Requires-Dist") or []:
                 try:
+                    check_requirement_text(str(raw), f"{rel}/METADATA")
                     req = Requirement(str(raw))
-                except InvalidRequirement:
+                except (InvalidRequirement, InputError):
                     graph.warnings.append(f"{rel}/METADATA: invalid Requires-Dist {str(raw)[:80]!r}")
                     continue
                 marker = str(req.marker) if req.marker else None

@@ -14,7 +14,7 @@ from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from gate.collect.python.graph import Edge, LockGraph, Package, table
+from gate.collect.python.graph import Edge, LockGraph, Package, check_requirement_text, table
 from gate.errors import InputError
 from gate.model import Source
 from gate.purl import normalize_python_name
@@ -92,11 +92,15 @@ def _pep508(
         errors.append((f"{where}: a dependency that is not a string", None))
         return None
     line = lines.find(f'"{raw}"') or lines.find(f"'{raw}'") or lines.find(raw)
+    check_requirement_text(raw, shown, line)
     try:
         req = Requirement(raw)
     except InvalidRequirement as e:
-        errors.append((f"{where}: invalid requirement {raw[:80]!r}: {str(e).splitlines()[0]}", line))
-        return None
+        # pip and uv refuse to build such a project: the manifest is unusable.
+        at = f"line {line}: " if line else ""
+        raise InputError(
+            f"{at}{where}: invalid requirement {raw[:80]!r}: {str(e).splitlines()[0]}", path=shown
+        ) from e
     specs = list(req.specifier)
     d = Declared(
         name=req.name,

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from gate.collect.python.graph import Edge, LockGraph, Package, parse_hash
+from gate.collect.python.graph import Edge, LockGraph, Package, check_requirement_text, parse_hash
 from gate.errors import InputError
 from gate.model import Hash, Source
 from gate.purl import normalize_python_name
@@ -186,8 +186,15 @@ class _Reader:
         req_text, hash_values, editable = _split_options(text)
         if not req_text:
             return
-        hashes = tuple(h for h in (parse_hash(v) for v in hash_values) if h)
-        pkg = self.package(req_text, editable, hashes, shown, ln.line)
+        hashes: list[Hash] = []
+        for value in hash_values:
+            h = parse_hash(value)
+            if h is None:
+                raise InputError(
+                    f"line {ln.line}: invalid --hash {value[:90]!r} (truncated or corrupted?)", path=shown
+                )
+            hashes.append(h)
+        pkg = self.package(req_text, editable, tuple(hashes), shown, ln.line)
         if pkg is None:
             return
         if constraint:
@@ -213,11 +220,13 @@ class _Reader:
                 self.errors.append((f"cannot tell the package name of {url!r}", shown, line))
                 name = url
             return self._url_package(name, version, url, editable, hashes, shown, line, None)
+        check_requirement_text(text, shown, line)
         try:
             req = Requirement(text)
         except InvalidRequirement as e:
-            self.errors.append((f"invalid requirement {text[:80]!r}: {str(e).splitlines()[0]}", shown, line))
-            return None
+            # pip refuses the whole file on such a line: so do we, naming the line.
+            first = str(e).splitlines()[0]
+            raise InputError(f"line {line}: invalid requirement {text[:80]!r}: {first}", path=shown) from e
         marker = str(req.marker) if req.marker else None
         if req.url:
             pkg = self._url_package(req.name, None, req.url, editable, hashes, shown, line, marker)

@@ -173,8 +173,27 @@ def parse(text: str, shown: str) -> LockGraph:
     if not any(p.is_root for p in graph.packages) and not graph.production and graph.packages:
         graph.warnings.append("no project root in the lockfile: every package is treated as required")
         graph.flat_scopes = {i: "required" for i in range(len(graph.packages))}
+    _check_closed(graph, shown)
     _annotate_markers(graph)
     return graph
+
+
+def _check_closed(graph: LockGraph, shown: str) -> None:
+    """uv locks every package any locked package depends on; an edge to nothing means the file was
+    truncated or edited by hand, and its production set cannot be trusted."""
+    names = {p.key for p in graph.packages}
+    every: list[tuple[Package | None, Edge]] = [
+        (p, e) for p in graph.packages for e in p.dependencies + [x for xs in p.optional.values() for x in xs]
+    ]
+    every += [(None, e) for es in graph.dev.values() for e in es]
+    for pkg, e in every:
+        if e.key not in names:
+            owner = f"package {pkg.name!r}" if pkg else "a dev group"
+            at = f"line {pkg.line}: " if pkg and pkg.line else ""
+            raise InputError(
+                f"{at}{owner} depends on {e.name!r}, which the lockfile does not hold (truncated or edited?)",
+                path=shown,
+            )
 
 
 def _annotate_markers(graph: LockGraph) -> None:
