@@ -25,14 +25,7 @@ from gate.purl import normalize_python_name
 from gate.safeio import load_json
 
 # The codes of the bundled vulnerability rules (policies/vulns/vulns.rego).
-RULE_CODES = (
-    "vulns.critical_fixable",
-    "vulns.high_fixable",
-    "vulns.critical_no_fix",
-    "vulns.high_no_fix",
-    "vulns.medium",
-    "vulns.unknown_severity",
-)
+RULE_CODES = ("vulns.fixable", "vulns.unfixed", "vulns.vulnerable")
 
 CDX_SUPPRESSING = {"not_affected", "false_positive", "resolved", "resolved_with_pedigree"}
 OPENVEX_SUPPRESSING = {"not_affected", "fixed"}
