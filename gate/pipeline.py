@@ -24,6 +24,8 @@ T = TypeVar("T")
 # Inventory collectors, in order. Each is "module:Class"; the class takes no arguments.
 INVENTORY_COLLECTORS: list[str] = [
     "gate.collect.python:PythonCollector",
+    "gate.collect.node:NodeCollector",
+    "gate.collect.launch:LaunchCollector",
     "gate.collect.mcp.server:ServerCollector",
     "gate.collect.ai:AICollector",
 ]

@@ -116,6 +116,14 @@ FEATURE_OPTIONS += [
              "sha256 from the hub's file metadata (no weights downloaded; cached). HF_ENDPOINT is honoured."),
 ]
 
+# Node inventory (gate.collect.node).
+FEATURE_OPTIONS += [
+    opt("--node-modules", type=click.Path(file_okay=False, exists=True), default=None,
+        help="Also inventory an installed Node tree: a node_modules folder or the project folder holding it "
+             "(its .package-lock.json, else every package.json in it). A target that is itself a "
+             "node_modules folder is read this way too."),
+]
+
 
 def apply(options: list[Callable[[F], F]]) -> Callable[[F], F]:
     def deco(f: F) -> F:
