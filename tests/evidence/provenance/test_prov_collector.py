@@ -1,0 +1,279 @@
+"""The provenance evidence collector on small targets built in tmp_path (fixtures copied, never modified)."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prov_testlib import GITHUB, MODELS, PEP740, dist_digests, needs_fixtures
+
+from gate.collect import Inventory, Settings
+from gate.config import GateConfig
+from gate.evidence.provenance import pep740
+from gate.evidence.provenance.collector import ProvenanceCollector
+from gate.model import Component, Hash, Location, Source
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GATE_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def _inventory(target: Path, **kw: Any) -> Inventory:
+    return Inventory(Settings(target=target, **kw))
+
+
+@needs_fixtures
+def test_release_artifact_model_folder_and_unsigned_model(tmp_path: Path) -> None:
+    target = tmp_path / "server"
+    (target / "dist").mkdir(parents=True)
+    shutil.copyfile(GITHUB / "custom-issuer-artifact", target / "dist" / "server-1.0.tar.gz")
+    shutil.copyfile(
+        GITHUB / "custom-issuer.sigstore.json", target / "dist" / "server-1.0.tar.gz.sigstore.json"
+    )
+    (target / "dist" / "other-1.0-py3-none-any.whl").write_bytes(b"unsigned wheel")
+    shutil.copytree(MODELS / "v1.1.0-sigstore", target / "models" / "signed")
+    (target / "models" / "loose.safetensors").write_bytes(b"\x00" * 64)
+
+    inv = _inventory(target)
+    run = ProvenanceCollector().collect(inv)
+    assert run.status == "ok", run.errors
+    section = inv.sections["provenance"]
+    by_path = {a["path"]: a for a in section["artifacts"]}
+    assert by_path["dist/server-1.0.tar.gz"]["status"] == "verified"
+    assert by_path["dist/server-1.0.tar.gz"]["release"] is True
+    assert by_path["dist/other-1.0-py3-none-any.whl"]["status"] == "absent"
+    assert by_path["models/loose.safetensors"]["status"] == "absent"
+    kinds = {(v["kind"], v["status"]) for v in section["verifications"]}
+    assert ("model-signing", "verified") in kinds
+    assert ("model-signing", "absent") in kinds
+    model_v = next(
+        v for v in section["verifications"] if v["kind"] == "model-signing" and v["status"] == "verified"
+    )
+    assert model_v["signer"]["identity"] == "stefanb@us.ibm.com"
+    assert model_v["files"] == ["models/signed", "models/signed/model.sig"]
+    assert section["trust_root"]["label"].startswith("sigstore-production")
+
+
+@needs_fixtures
+def test_tampered_model_and_lockfile_mismatch_fail(tmp_path: Path) -> None:
+    target = tmp_path / "server"
+    shutil.copytree(MODELS / "v1.1.0-sigstore", target / "model")
+    (target / "model" / "extra.bin").write_bytes(b"added")
+    (target / "vendor").mkdir()
+    wheel = target / "vendor" / "dep-1.0-py3-none-any.whl"
+    wheel.write_bytes(b"the real wheel was replaced")
+    inv = _inventory(target)
+    dep = Component(
+        ref="pkg:pypi/dep@1.0",
+        name="dep",
+        version="1.0",
+        ecosystem="pypi",
+        hashes=(Hash("sha256", "ab" * 32),),
+        source=Source(kind="path", url="vendor/dep-1.0-py3-none-any.whl"),
+        locations=(Location("uv.lock", 12),),
+    )
+    inv.components.append(dep)
+    ProvenanceCollector().collect(inv)
+    vs = inv.sections["provenance"]["verifications"]
+    model = next(v for v in vs if v["kind"] == "model-signing")
+    assert model["status"] == "failed" and model["details"]["extra"] == ["extra.bin"]
+    lock = next(v for v in vs if v["kind"] == "lockfile-hash")
+    assert lock["status"] == "failed" and lock["component"] == "pkg:pypi/dep@1.0"
+    assert lock["files"] == ["vendor/dep-1.0-py3-none-any.whl", "uv.lock"]
+    assert inv.annotations["pkg:pypi/dep@1.0"]["provenance"][0]["status"] == "failed"
+
+
+def test_lockfile_artifact_matching_hash_verifies(tmp_path: Path) -> None:
+    import hashlib
+
+    target = tmp_path / "t"
+    (target / "vendor").mkdir(parents=True)
+    wheel = target / "vendor" / "dep-1.0-py3-none-any.whl"
+    wheel.write_bytes(b"wheel bytes")
+    inv = _inventory(target)
+    inv.components.append(
+        Component(
+            ref="pkg:pypi/dep@1.0",
+            name="dep",
+            version="1.0",
+            hashes=(Hash("sha256", hashlib.sha256(b"wheel bytes").hexdigest()),),
+            source=Source(kind="path", url="vendor/dep-1.0-py3-none-any.whl"),
+        )
+    )
+    ProvenanceCollector().collect(inv)
+    [v] = inv.annotations["pkg:pypi/dep@1.0"]["provenance"]
+    assert v["status"] == "verified" and v["kind"] == "lockfile-hash"
+
+
+@needs_fixtures
+def test_explicit_attestation_bound_through_lockfile_hash(tmp_path: Path) -> None:
+    digest = dist_digests()["pypi_attestations-0.0.19.tar.gz"]["sha256"]
+    target = tmp_path / "t"
+    target.mkdir()
+    inv = _inventory(
+        target,
+        options={"attestations": (str(PEP740 / "pypi_attestations-0.0.19.tar.gz.publish.attestation"),)},
+    )
+    inv.components.append(
+        Component(
+            ref="pkg:pypi/pypi-attestations@0.0.19",
+            name="pypi-attestations",
+            version="0.0.19",
+            ecosystem="pypi",
+            hashes=(Hash("sha256", str(digest)),),
+        )
+    )
+    run = ProvenanceCollector().collect(inv)
+    assert run.status == "ok"
+    [v] = inv.sections["provenance"]["verifications"]
+    assert v["status"] == "verified" and v["kind"] == "pep740"
+
+
+@needs_fixtures
+def test_declared_identities_copied_to_component(tmp_path: Path) -> None:
+    target = tmp_path / "t"
+    target.mkdir()
+    ids = [{"identity": "https://github.com/encode/httpx/.github/workflows/publish.yml@refs/tags/0.28.1"}]
+    cfg = GateConfig(policy_data={"provenance": {"trusted_identities": {"httpx": ids}}})
+    inv = _inventory(target, config=cfg)
+    inv.components.append(Component(ref="pkg:pypi/httpx@0.28.1", name="httpx", version="0.28.1"))
+    ProvenanceCollector().collect(inv)
+    assert inv.annotations["pkg:pypi/httpx@0.28.1"]["trusted_identities"] == ids
+
+
+class _FakePyPI(http.server.BaseHTTPRequestHandler):
+    routes: dict[str, tuple[int, bytes]] = {}
+    seen: list[str] = []
+
+    def do_GET(self) -> None:
+        self.seen.append(self.path)
+        status, body = self.routes.get(self.path, (404, b'{"message": "not found"}'))
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        return
+
+
+@pytest.fixture
+def fake_pypi(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[_FakePyPI]]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FakePyPI)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setattr(pep740, "PYPI_URL", f"http://127.0.0.1:{server.server_address[1]}")
+    _FakePyPI.routes = {}
+    _FakePyPI.seen = []
+    try:
+        yield _FakePyPI
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@needs_fixtures
+def test_pep740_online_for_locked_versions_with_cache(tmp_path: Path, fake_pypi: type[_FakePyPI]) -> None:
+    digest = str(dist_digests()["pypi_attestations-0.0.19.tar.gz"]["sha256"])
+    fname = "pypi_attestations-0.0.19.tar.gz"
+    fake_pypi.routes = {
+        "/pypi/pypi-attestations/0.0.19/json": (
+            200,
+            json.dumps(
+                {
+                    "urls": [
+                        {"filename": fname, "digests": {"sha256": digest}},
+                        {
+                            "filename": "pypi_attestations-0.0.19-py3-none-any.whl",
+                            "digests": {"sha256": "cd" * 32},
+                        },
+                    ]
+                }
+            ).encode(),
+        ),
+        f"/integrity/pypi-attestations/0.0.19/{fname}/provenance": (
+            200,
+            (PEP740 / f"{fname}.provenance").read_bytes(),
+        ),
+    }
+    target = tmp_path / "t"
+    target.mkdir()
+    pub = {"kind": "GitHub", "repository": "trailofbits/pypi-attestations", "workflow": "release.yml"}
+    cfg = GateConfig(policy_data={"provenance": {"pep740_publishers": {"pypi-attestations": pub}}})
+    comp = Component(
+        ref="pkg:pypi/pypi-attestations@0.0.19",
+        name="pypi-attestations",
+        version="0.0.19",
+        ecosystem="pypi",
+        hashes=(Hash("sha256", digest),),
+    )
+    inv = _inventory(target, network=True, config=cfg)
+    inv.components.append(comp)
+    run = ProvenanceCollector().collect(inv)
+    assert run.status == "ok", run.errors
+    [v] = inv.annotations[comp.ref]["provenance"]
+    assert v["status"] == "verified" and v["kind"] == "pep740"
+    assert v["details"]["expected_publisher"]["repository"] == "trailofbits/pypi-attestations"
+    # Only the locked file's provenance is fetched (the wheel's digest is not in the lockfile).
+    assert not any("py3-none-any.whl" in p for p in fake_pypi.seen)
+    # A second run answers from the cache.
+    before = len(fake_pypi.seen)
+    inv2 = _inventory(target, network=True, config=cfg)
+    inv2.components.append(comp)
+    ProvenanceCollector().collect(inv2)
+    assert len(fake_pypi.seen) == before
+
+
+def test_pypi_unreachable_is_incomplete_not_silent(tmp_path: Path, fake_pypi: type[_FakePyPI]) -> None:
+    fake_pypi.routes = {"/pypi/x/1.0/json": (500, b"boom")}
+    target = tmp_path / "t"
+    target.mkdir()
+    inv = _inventory(target, network=True)
+    inv.components.append(
+        Component(
+            ref="pkg:pypi/x@1.0",
+            name="x",
+            version="1.0",
+            ecosystem="pypi",
+            hashes=(Hash("sha256", "ef" * 32),),
+        )
+    )
+    run = ProvenanceCollector().collect(inv)
+    assert run.status == "incomplete"
+    assert "HTTP 500" in run.errors[0].message
+
+
+def test_offline_never_fetches(tmp_path: Path, fake_pypi: type[_FakePyPI]) -> None:
+    target = tmp_path / "t"
+    target.mkdir()
+    inv = _inventory(target)
+    inv.components.append(
+        Component(
+            ref="pkg:pypi/x@1.0",
+            name="x",
+            version="1.0",
+            ecosystem="pypi",
+            hashes=(Hash("sha256", "ef" * 32),),
+        )
+    )
+    assert ProvenanceCollector().collect(inv).status == "ok"
+    assert fake_pypi.seen == []
+
+
+def test_broken_sidecar_is_a_failed_verification(tmp_path: Path) -> None:
+    target = tmp_path / "t"
+    (target / "dist").mkdir(parents=True)
+    (target / "dist" / "a-1.0.tar.gz").write_bytes(b"x")
+    (target / "dist" / "a-1.0.tar.gz.sigstore.json").write_text("{not json")
+    inv = _inventory(target)
+    assert ProvenanceCollector().collect(inv).status == "ok"
+    [v] = inv.sections["provenance"]["verifications"]
+    assert v["status"] == "failed" and "invalid JSON" in v["reason"]
