@@ -28,6 +28,7 @@ INVENTORY_COLLECTORS: list[str] = [
     "gate.collect.launch:LaunchCollector",
     "gate.collect.mcp.server:ServerCollector",
     "gate.collect.ai:AICollector",
+    "gate.collect.mcp.tools:ToolsCollector",
 ]
 
 # Evidence collectors run after the inventory is complete and merged.

@@ -26,6 +26,7 @@ COMMANDS: list[str] = [
     "gate.cli.verify:verify_vsa",
     "gate.cli.policy:policy",
     "gate.cli.probe:probe",
+    "gate.cli.tools:tools",
 ]
 
 

@@ -124,6 +124,14 @@ FEATURE_OPTIONS += [
              "node_modules folder is read this way too."),
 ]
 
+# MCP tool surface (gate.collect.mcp.tools): --url and --launch above also list the tools of the server.
+FEATURE_OPTIONS += [
+    opt("--tools-json", type=click.Path(exists=True, dir_okay=False), default=None,
+        help="Read the MCP tool surface from a saved tools/list (prompts/list, resources/list) JSON file."),
+    opt("--tools-lock", type=click.Path(dir_okay=False), default=None,
+        help="The approved tool-surface lock (default: mcp-tools.lock.json at the target root)."),
+]
+
 
 def apply(options: list[Callable[[F], F]]) -> Callable[[F], F]:
     def deco(f: F) -> F:

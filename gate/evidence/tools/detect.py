@@ -540,7 +540,7 @@ def _scan_text(text: str, field: str, hidden: str | None, decoded: str | None) -
     hits: list[_Hit] = []
     m: re.Match[str] | None
     for rx in OVERRIDE:
-        for m in rx.finditer(text):  # noqa: B007
+        for m in rx.finditer(text):
             hits.append(
                 _mk(
                     "override",

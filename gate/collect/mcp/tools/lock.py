@@ -147,7 +147,10 @@ def write_lock(surface: Surface, path: Path) -> dict[str, Any]:
 
 def read_lock(path: Path, shown: str | None = None) -> Lock:
     name = shown or str(path)
-    data = require_mapping(load_json(path, shown=name), name, "lock")
+    return read_lock_data(require_mapping(load_json(path, shown=name), name, "lock"), name)
+
+
+def read_lock_data(data: dict[str, Any], name: str) -> Lock:
     if data.get("schema") != LOCK_SCHEMA:
         raise InputError(
             f"not a tool-surface lock (schema {data.get('schema')!r}, expected {LOCK_SCHEMA})", path=name
