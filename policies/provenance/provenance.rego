@@ -95,7 +95,7 @@ deny_verification_failed := [result |
 	_production(v)
 	result := {
 		"code": "provenance.verification_failed",
-		"msg": sprintf("%s: %s verification failed: %s", [object.get(v.subject, "name", "artifact"), v.kind, v.reason]),
+		"msg": sprintf("%s: %s verification failed: %s", [_first(v.files, object.get(v.subject, "name", "artifact")), v.kind, v.reason]),
 		"component": v.component,
 		"location": _location(v),
 		"evidence": v,

@@ -191,7 +191,9 @@ class ProvenanceCollector:
         declared = pdata.get("trusted_identities") or {}
         if isinstance(declared, dict):
             for c in inventory.components:
-                ids = declared.get(c.name) or declared.get(c.ref) or (declared.get(c.purl) if c.purl else None)
+                ids = (
+                    declared.get(c.name) or declared.get(c.ref) or (declared.get(c.purl) if c.purl else None)
+                )
                 if isinstance(ids, list):
                     inventory.annotate(c.ref, "trusted_identities", ids)
         stats = {"artifacts": len(found), "verifications": len(verifications)}

@@ -14,6 +14,8 @@ cached; :mod:`gate.hashing`) and mismatched, missing and extra files are reporte
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 from pathlib import Path
@@ -238,10 +240,13 @@ def verify_model(
         )
     if method == "sigstore":
         base["trust_root"] = root.label
+    printed = io.StringIO()
     try:
-        manifest, signer = _verify_signature(
-            signature, method, root=root, public_key=public_key, certificate_chain=certificate_chain
-        )
+        # model-signing prints warnings to stdout, which would corrupt `gate verify --format json`.
+        with contextlib.redirect_stdout(printed):
+            manifest, signer = _verify_signature(
+                signature, method, root=root, public_key=public_key, certificate_chain=certificate_chain
+            )
     except Exception as e:
         if isinstance(e, InputError):
             raise
@@ -258,6 +263,9 @@ def verify_model(
         ignored.add(sig_rel)
     ignored |= set(manifest.serialization_type.get("ignore_paths") or ())
     diff = compare_manifest(model, manifest, ignored)
+    notes = " ".join(printed.getvalue().split())
+    if notes:
+        diff["notes"] = notes
     problems = []
     if diff["mismatched"]:
         problems.append(

@@ -310,3 +310,20 @@ def verify_vsa_file(
         details=details,
         **base,
     )
+
+
+def write_check_vsa(
+    path: str | Path,
+    document: dict[str, Any],
+    sbom: dict[str, Any] | None,
+    evaluation: Any,
+    *,
+    key: str | Path | None = None,
+) -> dict[str, Any]:
+    """What ``gate check --vsa PATH [--vsa-key KEY]`` does: build the VSA for the decision (subjects: the
+    verified release artifacts in ``document["provenance"]``, else the SBOM), sign it (with ``key``
+    offline, else keyless where an ambient OIDC token exists) and write it. Returns the signed document."""
+    statement = build_vsa(document, sbom, evaluation)
+    signed = sign_vsa(statement, key=Path(key) if key else None)
+    write_vsa(Path(path), signed)
+    return signed

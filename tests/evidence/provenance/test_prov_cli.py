@@ -184,3 +184,18 @@ def test_huge_bundle_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     bundle.write_text('{"x": "' + "a" * 5000 + '"}')
     code, _, err = run("verify", str(art), "--bundle", str(bundle))
     assert code == 2 and "too large" in err
+
+
+@needs_fixtures
+def test_json_output_stays_clean_when_the_library_prints_warnings() -> None:
+    code, out, _ = run(
+        "verify",
+        str(MODELS / "v1.0.0-elliptic-key"),
+        "--public-key",
+        str(MODELS / "keys" / "signing-key-pub.pem"),
+        "--format",
+        "json",
+    )
+    assert code == 0
+    doc = json.loads(out)
+    assert "older verification material" in doc["verifications"][0]["details"]["notes"]

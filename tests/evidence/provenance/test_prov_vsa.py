@@ -116,3 +116,31 @@ def test_wrong_key_type_and_no_subject(tmp_path: Path) -> None:
 
     with pytest.raises(UsageError):
         vsa.build_vsa(DOC, None, Evaluation(results=()))
+
+
+def test_write_check_vsa_names_release_artifacts(tmp_path: Path) -> None:
+    key, pub = _keys(tmp_path)
+    doc = {
+        "target": {"name": "server"},
+        "provenance": {
+            "artifacts": [
+                {"path": "dist/server-1.0.tar.gz", "release": True, "digest": {"sha256": "aa" * 32}},
+                {"path": "models/m.safetensors", "release": False, "digest": {"sha256": "bb" * 32}},
+            ],
+            "verifications": [
+                {
+                    "status": "verified",
+                    "files": ["dist/server-1.0.tar.gz", "dist/server-1.0.tar.gz.sigstore.json"],
+                }
+            ],
+        },
+    }
+    out = tmp_path / "out" / "vsa.intoto.json"
+    vsa.write_check_vsa(out, doc, SBOM, Evaluation(results=(), policy_digest="sha256:" + "cd" * 32), key=key)
+    v = vsa.verify_vsa_file(
+        out, public_key=pub, artifacts=[Artifact.from_digest("server-1.0.tar.gz", "aa" * 32)]
+    )
+    assert v.status == "verified"
+    stmt = json.loads(base64.b64decode(json.loads(out.read_text())["payload"]))
+    assert [s["name"] for s in stmt["subject"]] == ["dist/server-1.0.tar.gz"]
+    assert stmt["predicate"]["inputAttestations"] == [{"uri": "dist/server-1.0.tar.gz.sigstore.json"}]
