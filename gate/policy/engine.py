@@ -222,7 +222,8 @@ def worker_argv() -> list[str]:
 
 
 def worker_lines(stdout: bytes) -> Iterator[dict[str, Any]]:
-    for line in stdout.decode("utf-8", "replace").splitlines():
+    # split on "\n" only: str.splitlines() would also split inside strings at U+2028, U+0085, ...
+    for line in stdout.decode("utf-8", "replace").split("\n"):
         if line.strip():
             try:
                 yield json.loads(line)
@@ -374,7 +375,16 @@ class OpaServerEngine:
 
     def evaluate(self, modules: list[Module], data: dict[str, Any], input_doc: Any, ref: str) -> Any:
         import requests
-        from opa_client.errors import ConnectionsError, OpaClientError
+        from opa_client import errors as opa_errors
+
+        client_errors = (
+            opa_errors.ConnectionsError,
+            opa_errors.QueryExecuteError,
+            opa_errors.RegoParseError,
+            opa_errors.PolicyNotFoundError,
+            opa_errors.SSLError,
+            opa_errors.TypeException,
+        )
 
         try:
             with self._client() as client:
@@ -393,7 +403,7 @@ class OpaServerEngine:
             raise PolicyError(f"OPA server {self.url}: {_http_error(e)}") from e
         except requests.RequestException as e:
             raise PolicyError(f"OPA server {self.url} unreachable: {type(e).__name__}") from e
-        except (ConnectionsError, OpaClientError) as e:
+        except client_errors as e:
             raise PolicyError(f"OPA server {self.url}: {e}") from e
         return parse_opa_response(body)
 
