@@ -11,6 +11,7 @@ its status (pass/fail/skipped/error) and the HTTP exchange it rests on, tokens r
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,14 @@ from gate.model import CollectorError, CollectorRun
 log = logging.getLogger(__name__)
 
 MAX_SOURCE_BYTES = 1024 * 1024  # larger sources are generated or bundled code, not the server's own
+# A source file that mentions none of these cannot trigger any rule: it is not parsed at all.
+RELEVANT = re.compile(
+    r"authoriz|headers|get_access_token|tool|mcp-session-id|session_?id|jwt|jose|redirect_?ur|callback_?ur|"
+    r"response_type|authorization_url|http://|0\.0\.0\.0|['\"]::['\"]|transport|cors|HTTPServer|make_server|"
+    r"uvicorn|listen|secret|token|api_?key|passw|pwd|private_?key|access_?key|auth_?key|credential|bearer|AKIA|"
+    r"ASIA|gh[pousr]_|github_pat_|glpat-|xox|sk-|AIza|_live_|hf_|npm_|pypi-|SG\.|BEGIN",
+    re.IGNORECASE,
+)
 
 
 def scan_source(paths: list[tuple[Path, str]]) -> tuple[list[Finding], dict[str, Any], list[CollectorError]]:
@@ -33,7 +42,7 @@ def scan_source(paths: list[tuple[Path, str]]) -> tuple[list[Finding], dict[str,
     errors: list[CollectorError] = []
     any_auth = False
     any_origin = False
-    stats = {"python_files": 0, "js_files": 0, "lines": 0, "skipped_large": 0}
+    stats = {"python_files": 0, "js_files": 0, "lines": 0, "skipped_large": 0, "unremarkable": 0}
     for path, rel in paths:
         kind = "python" if rel.endswith(".py") else jsrules.language_for(rel)
         if kind is None or rel.endswith((".min.js", ".bundle.js")):
@@ -53,6 +62,9 @@ def scan_source(paths: list[tuple[Path, str]]) -> tuple[list[Finding], dict[str,
         stats["lines"] += text.count("\n") + 1
         any_auth = any_auth or pyrules.has_auth(text)
         any_origin = any_origin or pyrules.has_origin_check(text)
+        if not RELEVANT.search(text):
+            stats["unremarkable"] += 1
+            continue
         if kind == "python":
             stats["python_files"] += 1
             findings.extend(pyrules.analyze(text, rel))

@@ -8,9 +8,9 @@ digest, secrets written inline, plain ``http://`` remotes, ``sudo`` and ``curl |
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -85,12 +85,23 @@ class _Lint:
         self.text = text
         self.lines = text.splitlines()
         self.findings: list[Finding] = []
+        self.secrets: set[str] = set()
+
+    def redacted(self) -> list[Finding]:
+        """Every finding, with every secret found anywhere in the file removed from every snippet."""
+        out = []
+        for f in self.findings:
+            snippet = f.snippet
+            for value in sorted(self.secrets, key=len, reverse=True):
+                snippet = secrets.redact_in(snippet, value)
+            out.append(replace(f, snippet=secrets.redact_known(snippet)))
+        return out
 
     def add(self, rule: str, needle: str, message: str, *, redact: str = "") -> None:
         line = _line_of(self.text, needle)
         snippet = self.lines[line - 1].strip()[:200] if 0 < line <= len(self.lines) else ""
         if redact:
-            snippet = secrets.redact_in(snippet, redact)
+            self.secrets.add(redact)
             message = secrets.redact_in(message, redact)
         self.findings.append(
             Finding(
@@ -205,9 +216,11 @@ class _Lint:
             self.check_image(name, a)
             return
 
-    def check_image(self, name: str, image: str) -> None:
+    def check_image(self, name: str, image: str, needle: str = "") -> None:
         if "@sha256:" not in image:
-            self.add("config_image_digest", image, f"server {name!r} runs image {image} without a digest")
+            self.add(
+                "config_image_digest", needle or image, f"server {name!r} runs image {image} without a digest"
+            )
 
     # -- values ------------------------------------------------------------------------------------
     def env(self, name: str, key: str, value: Any) -> None:
@@ -219,6 +232,13 @@ class _Lint:
             self.add(
                 "config_inline_secret", value, f"server {name!r} has a {kind} inline in {key}", redact=value
             )
+
+    def header(self, name: str, key: str, value: Any) -> None:
+        if not isinstance(value, str):
+            return
+        bare = re.sub(r"(?i)^(bearer|basic|token)\s+", "", value.strip())
+        credential_header = key.lower() in ("authorization", "proxy-authorization", "x-api-key", "api-key")
+        self.env(name, "token" if credential_header else key, bare)
 
     def secret_value(self, name: str, where: str, value: str) -> None:
         key, sep, val = value.partition("=")
@@ -270,8 +290,7 @@ class _Lint:
             headers = entry.get("headers")
             if isinstance(headers, dict):
                 for key, value in sorted(headers.items()):
-                    if isinstance(value, str):
-                        self.env(name, key, value.removeprefix("Bearer ").strip())
+                    self.header(name, key, value)
             self.remote(name, entry.get("url") or entry.get("serverUrl"))
 
     def registry(self, doc: dict[str, Any]) -> None:
@@ -283,7 +302,7 @@ class _Lint:
             ident = str(pkg.get("identifier") or pkg.get("name") or "")
             version = pkg.get("version")
             if kind in ("oci", "docker"):
-                self.check_image(name, ident if "@" in ident or not version else f"{ident}:{version}")
+                self.check_image(name, ident if "@" in ident or not version else f"{ident}:{version}", ident)
             elif kind in ("npm", "pypi", "nuget") and (
                 not isinstance(version, str) or version in ("latest", "*", "")
             ):
@@ -303,8 +322,8 @@ class _Lint:
             if isinstance(remote, dict):
                 self.remote(name, remote.get("url"))
                 for h in remote.get("headers") or []:
-                    if isinstance(h, dict) and isinstance(h.get("value"), str):
-                        self.env(name, str(h.get("name") or ""), h["value"].removeprefix("Bearer ").strip())
+                    if isinstance(h, dict):
+                        self.header(name, str(h.get("name") or ""), h.get("value"))
 
 
 def lint(path: Path, rel: str, kind: str) -> list[Finding]:
@@ -320,7 +339,7 @@ def lint(path: Path, rel: str, kind: str) -> list[Finding]:
             linter.registry(doc)
     else:
         linter.client(doc)
-    return sorted(set(linter.findings))
+    return sorted(set(linter.redacted()))
 
 
-__all__ = ["is_config_file", "json", "lint", "strip_jsonc"]
+__all__ = ["is_config_file", "lint", "strip_jsonc"]

@@ -154,8 +154,10 @@ class Finding:
 
 
 def snippet_of(lines: list[str], line: int, limit: int = 200) -> str:
-    """The stripped source line (1-based), cut to ``limit`` characters, with secrets left to the caller."""
+    """The stripped source line (1-based), cut to ``limit`` characters, known credential formats redacted."""
+    from gate.evidence.posture.secrets import redact_known
+
     if 1 <= line <= len(lines):
-        text = lines[line - 1].strip()
+        text = redact_known(lines[line - 1].strip())
         return text if len(text) <= limit else text[: limit - 1] + "…"
     return ""

@@ -135,6 +135,23 @@ def is_remote_plain_http(url: str) -> bool:
     return not LOCAL_HOST.match(host) and not NAMESPACE_HOSTS.search(host)
 
 
+def fast_walk(root: ast.AST) -> list[ast.AST]:
+    """Every node under ``root`` (``ast.walk`` without its generator overhead)."""
+    out: list[ast.AST] = []
+    stack = [root]
+    AST = ast.AST
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                stack.extend(v for v in value if isinstance(v, AST))
+            elif isinstance(value, AST):
+                stack.append(value)
+    return out
+
+
 def dotted(node: ast.AST | None) -> str | None:
     """``a.b.c`` for names and attributes; ``f()`` parts become ``f()``."""
     parts: list[str] = []
@@ -233,7 +250,36 @@ class Module:
         self.aliases: dict[str, str] = {}
         self.functions: dict[str, FuncDef] = {}
         self.counters: set[str] = set()
-        for node in ast.walk(tree):
+        self.nodes: list[ast.AST] = fast_walk(tree)
+        self.defs: list[FuncDef] = [
+            n for n in self.nodes if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+        ]
+        self.calls: list[ast.Call] = [n for n in self.nodes if isinstance(n, ast.Call)]
+        lowered = text.lower()
+        self.mentions = {
+            word: word in lowered
+            for word in (
+                "authoriz",
+                "get_access_token",
+                "headers",
+                "tool",
+                "mcp-session-id",
+                "redirect",
+                "callback",
+                "jwt",
+                "jose",
+                "response_type",
+                "authorization_url",
+                "http://",
+                "cors",
+                "0.0.0.0",
+                "host",
+                "transport",
+                "session",
+                "::",
+            )
+        }
+        for node in self.nodes:
             if isinstance(node, ast.Import):
                 for a in node.names:
                     self.aliases[a.asname or a.name.split(".")[0]] = (
@@ -401,6 +447,9 @@ class _Flow:
                 return True
             return self.expr(e.value)
         if isinstance(e, ast.Subscript):
+            key = const_str(e.slice)
+            if key is not None and _is_headers(e.value):
+                return key.lower() in AUTH_KEYS
             return self.expr(e.value)
         if isinstance(e, ast.Call):
             return self.call_returns(e)
@@ -435,6 +484,14 @@ class _Flow:
         if local is not None:
             fn, skip = local
             return self.m.summarize(fn, self._tainted_params(call, fn, skip), self.taint).returns
+        if (
+            last in ("get", "pop", "getheader", "get_header", "getlist", "get_all")
+            and isinstance(call.func, ast.Attribute)
+            and _is_headers(call.func.value)
+            and call.args
+            and const_str(call.args[0]) is not None
+        ):
+            return str(const_str(call.args[0])).lower() in AUTH_KEYS
         args_tainted = any(self.expr(a) for a in call.args) or any(self.expr(k.value) for k in call.keywords)
         receiver_tainted = isinstance(call.func, ast.Attribute) and self.expr(call.func.value)
         if last in PROPAGATING_CALLS:
@@ -451,7 +508,7 @@ class _Flow:
 
     def scan(self, e: ast.expr) -> None:
         """Look for sinks (and calls into local functions with sinks) inside an expression."""
-        for node in ast.walk(e):
+        for node in fast_walk(e):
             if not isinstance(node, ast.Call):
                 continue
             what = self.taint.sink(node, self.expr, self.m)
@@ -479,6 +536,10 @@ def _headers_read(e: ast.expr, keys: frozenset[str]) -> bool:
         key = const_str(e.args[0]) if e.args else None
         return key is not None and key.lower() in keys
     return False
+
+
+def _is_headers(e: ast.expr) -> bool:
+    return isinstance(e, ast.Attribute) and e.attr in ("headers", "META", "environ")
 
 
 def token_source(e: ast.expr, m: Module) -> bool:
@@ -654,18 +715,22 @@ def taint_rules(m: Module) -> list[Finding]:
 
     # token passthrough: every function and the module body are entry points
     m.reset()
-    body = Summary()
-    _Flow(m, TOKEN_TAINT, set(), body).run(m.tree)
-    report("token_passthrough", body.hits, lambda h: f"the inbound Authorization value reaches {h.what}")
-    for fn in _functions(m.tree):
-        s = Summary()
-        _Flow(m, TOKEN_TAINT, _param_sources(fn), s).run(fn)
-        report("token_passthrough", s.hits, lambda h: f"the inbound Authorization value reaches {h.what}")
+    if m.mentions["authoriz"] or m.mentions["get_access_token"] or m.mentions["headers"]:
+        body = Summary()
+        _Flow(m, TOKEN_TAINT, set(), body).run(m.tree)
+        report("token_passthrough", body.hits, lambda h: f"the inbound Authorization value reaches {h.what}")
+        for fn in m.defs:
+            s = Summary()
+            _Flow(m, TOKEN_TAINT, _param_sources(fn), s).run(fn)
+            report("token_passthrough", s.hits, lambda h: f"the inbound Authorization value reaches {h.what}")
+    if not m.mentions["tool"]:
+        m.reset()
+        return findings
 
     # tool handlers: arguments to a shell, or to an HTTP client without an allow-list
     registered = {
         a.id
-        for node in ast.walk(m.tree)
+        for node in m.calls
         if isinstance(node, ast.Call)
         and (dotted(node.func) or "").rsplit(".", 1)[-1] in ("add_tool", "from_function", "tool")
         for a in node.args
@@ -676,7 +741,7 @@ def taint_rules(m: Module) -> list[Finding]:
         if rule == "tool_ssrf" and allow_listed:
             continue
         m.reset()
-        for fn in _functions(m.tree):
+        for fn in m.defs:
             if not (_tool_handler(fn, m) or fn.name in registered):
                 continue
             s = m.summarize(fn, _tool_params(fn), taint)
@@ -754,7 +819,9 @@ def session_rules(m: Module) -> list[Finding]:
             if src:
                 out.append(m.finding("session_id_insecure", at, f"the session ID comes from {src}"))
 
-    for node in ast.walk(m.tree):
+    if not m.mentions["session"]:
+        return out
+    for node in m.nodes:
         if isinstance(node, ast.Assign):
             for t in node.targets:
                 check(last_name(t), node.value, node)
@@ -774,11 +841,16 @@ def session_rules(m: Module) -> list[Finding]:
                 if isinstance(r, ast.Return):
                     check("session_id", r.value, r)
     # sessions as the authenticated principal
-    for fn in _functions(m.tree):
+    if not m.mentions["mcp-session-id"]:
+        return out
+    for fn in m.defs:
         session_names: set[str] = set()
         reads_auth = False
         for node in ast.walk(fn):
-            if isinstance(node, ast.expr) and (_headers_read(node, AUTH_KEYS) or token_source(node, m)):
+            if isinstance(node, ast.expr) and (
+                _headers_read(node, AUTH_KEYS)
+                or (isinstance(node, ast.Call) and m.resolve(node.func).endswith("get_access_token"))
+            ):
                 reads_auth = True
             if isinstance(node, ast.Assign) and _headers_read(node.value, SESSION_KEYS):
                 session_names.update(last_name(t) for t in node.targets)
@@ -814,7 +886,7 @@ TRANSPORT_CALLS = frozenset({"streamable_http_app", "sse_app", "http_app", "Stre
 def transport_rules(m: Module) -> list[Finding]:
     out: list[Finding] = []
     origin_checked = bool(ORIGIN_TEXT.search(m.text))
-    for node in ast.walk(m.tree):
+    for node in m.calls:
         if not isinstance(node, ast.Call):
             continue
         name = m.resolve(node.func)
@@ -888,7 +960,7 @@ def transport_rules(m: Module) -> list[Finding]:
                 )
     # a hand-written streamable HTTP transport (reads Mcp-Session-Id) with no Origin check anywhere
     if not origin_checked:
-        for node in ast.walk(m.tree):
+        for node in m.nodes if m.mentions["mcp-session-id"] else []:
             if isinstance(node, ast.expr) and _headers_read(node, SESSION_KEYS):
                 out.append(
                     m.finding(
@@ -904,8 +976,8 @@ def transport_rules(m: Module) -> list[Finding]:
 
 def oauth_rules(m: Module) -> list[Finding]:
     out: list[Finding] = []
-    if not PKCE_TEXT.search(m.text):
-        for node in ast.walk(m.tree):
+    if (m.mentions["response_type"] or m.mentions["authorization_url"]) and not PKCE_TEXT.search(m.text):
+        for node in m.nodes:
             if isinstance(node, ast.Call) and (dotted(node.func) or "").rsplit(".", 1)[-1] in (
                 "authorization_url",
                 "create_authorization_url",
@@ -932,7 +1004,9 @@ def oauth_rules(m: Module) -> list[Finding]:
                     m.finding("oauth_no_pkce", node, "an authorization code request without code_challenge")
                 )
                 break
-    for node in ast.walk(m.tree):
+    if not (m.mentions["redirect"] or m.mentions["callback"]):
+        return out
+    for node in m.nodes:
         if isinstance(node, ast.Call):
             f = node.func
             name = m.resolve(f)
@@ -983,7 +1057,7 @@ def string_rules(m: Module) -> list[Finding]:
             f = m.finding("secret", at, f"{name} is assigned a literal that looks like a real credential")
             out.append(_redacted(f, text))
 
-    for node in ast.walk(m.tree):
+    for node in m.nodes:
         if isinstance(node, ast.Assign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for t in targets:
@@ -1041,8 +1115,8 @@ def analyze(text: str, rel: str) -> list[Finding]:
     findings: list[Finding] = []
     try:
         findings += taint_rules(m)
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call):
+        if m.mentions["jwt"] or m.mentions["jose"]:
+            for node in m.calls:
                 findings += jwt_rules(m, node)
         findings += session_rules(m)
         findings += transport_rules(m)

@@ -65,8 +65,13 @@ def is_placeholder(value: str) -> bool:
     return len(set(v)) <= 3  # "aaaa", "0000", "----"
 
 
+ANY_KNOWN = re.compile("|".join(f"(?:{p.pattern})" for _, p in KNOWN_FORMATS))
+
+
 def known_format(text: str) -> tuple[str, str] | None:
     """The first known credential format in ``text``: (kind, matched value)."""
+    if not ANY_KNOWN.search(text):
+        return None
     for kind, pattern in KNOWN_FORMATS:
         m = pattern.search(text)
         if m and not is_placeholder(m.group(0)):
@@ -110,3 +115,12 @@ def redact(value: str) -> str:
 
 def redact_in(text: str, value: str) -> str:
     return text.replace(value, redact(value)) if value else text
+
+
+def redact_known(text: str) -> str:
+    """``text`` with every known-format credential redacted."""
+    if not ANY_KNOWN.search(text):
+        return text
+    for _, pattern in KNOWN_FORMATS:
+        text = pattern.sub(lambda m: redact(m.group(0)), text)
+    return text

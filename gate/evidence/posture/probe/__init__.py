@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import itertools
 import json
 import math
 import os
@@ -167,12 +168,20 @@ def session_bits(ids: list[str]) -> float:
 
 
 def sequential(ids: list[str]) -> bool:
+    """IDs that differ only in a number that grows by small steps (``session-1001``, ``session-1002``), or
+    hexadecimal IDs that are consecutive numbers."""
     nums: list[int] = []
+    shapes = set()
     for i in ids:
-        digits = re.findall(r"\d+", i)
-        if not digits:
+        m = re.fullmatch(r"(.*?)(\d+)(\D*)", i)
+        if not m:
             return False
-        nums.append(int(digits[-1]))
+        shapes.add((m.group(1), m.group(3)))
+        nums.append(int(m.group(2)))
+    if len(shapes) != 1 and all(re.fullmatch(r"[0-9a-fA-F]+", i) for i in ids):
+        nums = [int(i, 16) for i in ids]
+    elif len(shapes) != 1:
+        return False
     diffs = [b - a for a, b in itertools.pairwise(nums)]
     return bool(diffs) and all(0 < d < 1_000_000 for d in diffs)
 

@@ -1,0 +1,5 @@
+export const config = {
+  githubToken: process.env.GITHUB_TOKEN ?? "",
+  clientSecret: "<your client secret>",
+  tokenUrl: "https://login.example.com/token",
+};
