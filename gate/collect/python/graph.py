@@ -12,6 +12,7 @@ extras is ``optional``; everything else (dev and test groups, packages no root r
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -272,6 +273,7 @@ def table(parent: Any, key: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+_HEX = re.compile(r"[0-9a-f]+")
 _HEX_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64, "sha384": 96, "sha512": 128, "blake2b": 128}
 MAX_REQUIREMENT_CHARS = 8192
 MAX_REQUIREMENT_NESTING = 32
@@ -285,9 +287,7 @@ def parse_hash(value: Any) -> Hash | None:
     alg, _, digest = value.partition(":")
     alg = alg.strip().lower().replace("-", "")
     digest = digest.strip().lower()
-    if _HEX_LENGTHS.get(alg) != len(digest):
-        return None
-    if any(ch not in "0123456789abcdef" for ch in digest):
+    if _HEX_LENGTHS.get(alg) != len(digest) or not _HEX.fullmatch(digest):
         return None
     return Hash(alg=alg, value=digest)
 
