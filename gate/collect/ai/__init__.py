@@ -94,7 +94,7 @@ _TEST_FILE_SUFFIXES = (".test.ts", ".spec.ts", ".test.js", ".spec.js", ".test.ts
 class _Found:
     refs: list[Reference] = field(default_factory=list)
     errors: list[CollectorError] = field(default_factory=list)
-    strings: set[str] = field(default_factory=set)
+    strings: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
 def is_test_file(rel: str) -> bool:
@@ -149,7 +149,8 @@ class AICollector:
                     counts["config"] += 1
                     refs, strings = scan_config(path, rel, ckind)
                     found.refs += refs
-                    found.strings.update(s for s in strings if len(s) < 200)
+                    for value, line in strings.items():
+                        found.strings.setdefault(value, (rel, line))
                     continue
                 if suffix in TEXT_EXTS:
                     continue
@@ -173,8 +174,9 @@ class AICollector:
         for rel, line, msg in analyser.errors:
             found.errors.append(CollectorError(msg, file=rel, line=line))
         found.refs += list(analyser.references())
+        hub_ok = any(tf.uses_transformers_js for tf in ts_files)
         for tf in ts_files:
-            found.refs += list(tf.references())
+            found.refs += list(tf.references(hub_ok))
             if tf.truncated:
                 found.errors.append(CollectorError("syntax tree too large; analysed in part", file=tf.rel))
         found.refs += _implicit(inventory, analyser, ts_files, found.strings)
@@ -231,24 +233,41 @@ def _implicit(
     out: list[Reference] = []
     spec = knowledge()["implicit"]["mcp-server-qdrant"]
     pkg = spec["package"]["pypi"]
-    in_inventory = any(
-        c.name.lower() == pkg and c.ecosystem in ("pypi", "python", None) for c in inventory.components
-    )
     imported = spec["import"] in analyser.imported_roots
-    configured = any(spec["command"] == s or s.endswith("/" + spec["command"]) for s in strings)
+    where = next(
+        (
+            loc
+            for s, loc in sorted(strings.items())
+            if s == spec["command"] or s.endswith("/" + spec["command"])
+        ),
+        None,
+    )
+    if where is None and imported:
+        where = next(
+            (
+                (m.rel, 1)
+                for m in analyser.by_rel.values()
+                if spec["import"] in m.imports.values()
+                or any(v.startswith(spec["import"] + ".") for v in m.imports.values())
+            ),
+            None,
+        )
+    configured = where is not None
     # its own source tree defines the settings class: the AST analysis already found the default there
     own_source = any(m.dotted.startswith(spec["import"]) for m in analyser.modules.values())
-    if (imported or configured or (in_inventory and (imported or configured))) and not own_source:
+    # installed alone is not enough: it must be used (imported) or configured (launched by an MCP config)
+    if (imported or configured) and not own_source:
         from gate.collect.ai.refs import fastembed_repo
 
         entry = fastembed_repo(spec["model"]) or {}
+        file, line = where or ("", 0)
         out.append(
             Reference(
                 kind=spec["kind"],
                 source="hub",
                 value=entry.get("repo", spec["model"]),
-                file="",
-                line=0,
+                file=file,
+                line=line,
                 api=f"implicit:{pkg}",
                 library=pkg,
                 env=spec["env"],

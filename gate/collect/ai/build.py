@@ -143,8 +143,6 @@ def build(
                 provider=r.provider,
                 url=providers.get(r.provider or "", {}).get("endpoint"),
             )
-            if r.kind == "embedding":
-                acc.kind = "embedding"
         elif r.source == "url":
             spec = knowledge()["implicit"].get(r.extra.get("implicit", ""), {})
             key = ("url", r.value, spec.get("url", ""))
@@ -164,6 +162,8 @@ def build(
         if acc is None:
             continue
         accs[acc.key] = acc
+        if r.kind == "embedding" and acc.kind == "model":
+            acc.kind = "embedding"  # the more specific use wins
         if r.library:
             acc.library.add(r.library)
         if r.env:

@@ -16,7 +16,9 @@ from typing import Any
 from gate import safeio
 from gate.collect.ai.refs import Origin, Reference, is_api_model, is_hub_id, is_path_like, provider_for_model
 
-_MODEL_KEY = re.compile(r"(?i)(^|[_.\-]|[a-z])(model|models|model_?name|model_?id|repo_?id)$|^model$")
+_MODEL_KEY = re.compile(
+    r"(?i)(^|[_.\-]|[a-z])(model|models|model_?name|model_?id|model_?path|model_?file|repo_?id)$|^model$"
+)
 _DATASET_KEY = re.compile(r"(?i)(^|[_.\-])dataset(_?name|_?id)?$")
 _INTERP = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-?|-)([^}]*)\}$")
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
@@ -62,7 +64,7 @@ def config_kind(path: Path) -> str | None:
     return None
 
 
-def scan_config(path: Path, rel: str, kind: str) -> tuple[list[Reference], list[str]]:
+def scan_config(path: Path, rel: str, kind: str) -> tuple[list[Reference], dict[str, int]]:
     """References in one configuration file, and the strings it mentions (for implicit-default triggers)."""
     text = safeio.read_text(path, max_bytes=MAX_CONFIG_BYTES, shown=rel)
     lines = text.splitlines()
@@ -74,7 +76,7 @@ def scan_config(path: Path, rel: str, kind: str) -> tuple[list[Reference], list[
                 continue
             key, value = m.group(1), m.group(2).strip().strip("'\"")
             refs += _candidate(key, value, rel, i, env=key)
-        return refs, []
+        return refs, {}
     data: Any
     if kind == "yaml":
         data = safeio.parse_yaml(text, rel)
@@ -83,24 +85,27 @@ def scan_config(path: Path, rel: str, kind: str) -> tuple[list[Reference], list[
     else:
         data = safeio.parse_json(text, rel)
     refs = []
-    strings: list[str] = []
-    for key, value in _walk(data):
+    strings: dict[str, int] = {}
+    for keypath, value in _walk(data):
         if not isinstance(value, str):
             continue
-        if len(strings) < 10_000:
-            strings.append(value)
-        if key is None:
+        if len(strings) < 10_000 and len(value) < 200 and value not in strings:
+            strings[value] = _line_of(lines, "", value)
+        if not keypath:
             continue
+        key = keypath[-1]
         line = _line_of(lines, key, value)
         env = None
         m = _INTERP.match(value.strip())
         if m:
             env, value = m.group(1), m.group(2)
-        refs += _candidate(key, value, rel, line, env=env)
+        refs += _candidate(key, value, rel, line, env=env, parent=".".join(keypath[:-1]))
     return refs, strings
 
 
-def _candidate(key: str, value: str, rel: str, line: int, env: str | None) -> list[Reference]:
+def _candidate(
+    key: str, value: str, rel: str, line: int, env: str | None, parent: str = ""
+) -> list[Reference]:
     value = value.strip()
     if not value or "${" in value:
         return []
@@ -127,7 +132,7 @@ def _candidate(key: str, value: str, rel: str, line: int, env: str | None) -> li
         return []
     provider = provider_for_model(value)
     if provider and is_api_model(value):
-        kind = "embedding" if "embed" in value.lower() or "embed" in key.lower() else "model"
+        kind = "embedding" if "embed" in f"{value} {key} {parent}".lower() else "model"
         return [
             Reference(
                 kind=kind,
@@ -142,8 +147,21 @@ def _candidate(key: str, value: str, rel: str, line: int, env: str | None) -> li
                 defined=origin,
             )
         ]
-    if "/" in value and not is_path_like(value) and is_hub_id(value, allow_bare=False):
-        kind = "embedding" if "embed" in key.lower() else "model"
+    if is_path_like(value) and not value.startswith(("http://", "https://")):
+        return [
+            Reference(
+                kind="model",
+                source="local",
+                value=value,
+                file=rel,
+                line=line,
+                api=api,
+                env=env,
+                defined=origin,
+            )
+        ]
+    if "/" in value and is_hub_id(value, allow_bare=False):
+        kind = "embedding" if "embed" in key.lower() or "embed" in parent.lower() else "model"
         return [
             Reference(
                 kind=kind, source="hub", value=value, file=rel, line=line, api=api, env=env, defined=origin
@@ -152,25 +170,25 @@ def _candidate(key: str, value: str, rel: str, line: int, env: str | None) -> li
     return []
 
 
-def _walk(data: Any) -> Iterator[tuple[str | None, Any]]:
-    stack: list[tuple[str | None, Any]] = [(None, data)]
+def _walk(data: Any) -> Iterator[tuple[tuple[str, ...], Any]]:
+    stack: list[tuple[tuple[str, ...], Any]] = [((), data)]
     seen = 0
     while stack and seen < 200_000:
-        key, node = stack.pop()
+        path, node = stack.pop()
         seen += 1
         if isinstance(node, dict):
             for k, v in node.items():
-                stack.append((str(k), v))
+                stack.append(((*path[-4:], str(k)), v))
         elif isinstance(node, list):
             for v in node:
-                stack.append((key, v))
+                stack.append((path, v))
         else:
-            yield key, node
+            yield path, node
 
 
 def _line_of(lines: list[str], key: str, value: str) -> int:
     for i, line in enumerate(lines, 1):
-        if key in line and value in line:
+        if key and key in line and value in line:
             return i
     for i, line in enumerate(lines, 1):
         if value in line:

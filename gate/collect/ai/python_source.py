@@ -534,7 +534,9 @@ class PythonAnalyser:
                 for t in sub.targets:
                     if isinstance(t, ast.Name):
                         out.setdefault(t.id, []).append(sub.value)
-            elif isinstance(sub, ast.AnnAssign) and isinstance(sub.target, ast.Name) and sub.value is not None:
+            elif (
+                isinstance(sub, ast.AnnAssign) and isinstance(sub.target, ast.Name) and sub.value is not None
+            ):
                 out.setdefault(sub.target.id, []).append(sub.value)
             if isinstance(sub, ast.NamedExpr):
                 out.setdefault(sub.target.id, []).append(sub.value)
@@ -670,7 +672,7 @@ class PythonAnalyser:
             yield from self._module_references(mod)
 
     def _module_references(self, mod: ModuleInfo) -> Iterator[Reference]:
-        clients: dict[str, str] = {}
+        clients: dict[tuple[int, str], str] = {}
         uses_chroma = any(v.split(".")[0] == "chromadb" for v in mod.imports.values())
         for node in ast.walk(mod.tree):
             if isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.Call):
@@ -678,8 +680,11 @@ class PythonAnalyser:
                 prov: str | None = self._provider_ctors.get(cq)
                 if prov:
                     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    func, cls = mod.parents.get(id(node.value), (None, None))
                     for t in targets:
-                        clients[ast.unparse(t)] = prov
+                        text = ast.unparse(t)
+                        scope = id(cls) if text.startswith("self.") and cls is not None else id(func)
+                        clients[(scope, text)] = prov
                     self.provider_uses.setdefault(prov, (mod.rel, node.lineno))
         for node in ast.walk(mod.tree):
             if not isinstance(node, ast.Call):
@@ -879,7 +884,7 @@ class PythonAnalyser:
         )
 
     def _client_refs(
-        self, node: ast.Call, ctx: Ctx, q: str | None, clients: dict[str, str]
+        self, node: ast.Call, ctx: Ctx, q: str | None, clients: dict[tuple[int, str], str]
     ) -> Iterator[Reference]:
         """``client.embeddings.create(model=...)`` on a client of a hosted AI API."""
         assert isinstance(node.func, ast.Attribute)
@@ -899,8 +904,10 @@ class PythonAnalyser:
                     chain = chain.value
             texts.append(ast.unparse(chain))
             for t in texts:
-                if t in clients:
-                    provider = clients[t]
+                scopes = [id(ctx.cls)] if t.startswith("self.") else [id(ctx.func), id(None)]
+                hit = next((clients[(sc, t)] for sc in scopes if (sc, t) in clients), None)
+                if hit:
+                    provider = hit
                     break
             if provider is None and isinstance(node.func.value, ast.Attribute | ast.Name):
                 # self.client assigned in another method of the class

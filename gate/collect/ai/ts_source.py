@@ -228,10 +228,16 @@ class TsFile:
         return []
 
     # -- detection -------------------------------------------------------------------------------
-    def references(self) -> Iterator[Reference]:
+    @property
+    def uses_transformers_js(self) -> bool:
+        return any(v in _TRANSFORMERS_JS for v in self.imports.values())
+
+    def references(self, hub_ok: bool | None = None) -> Iterator[Reference]:
+        """``hub_ok``: hub ids in model-named declarations count (the project loads models with
+        transformers.js somewhere); default: only when this file imports it."""
         yield from self._transformers_js()
         yield from self._sdk_calls()
-        yield from self._declared_models()
+        yield from self._declared_models(self.uses_transformers_js if hub_ok is None else hub_ok)
 
     def _transformers_js(self) -> Iterator[Reference]:
         locals_ = {k for k, v in self.imports.items() if v in _TRANSFORMERS_JS}
@@ -312,9 +318,8 @@ class TsFile:
                             defined=Origin(self.rel, v.line, None, v.env),
                         )
 
-    def _declared_models(self) -> Iterator[Reference]:
+    def _declared_models(self, hub_ok: bool) -> Iterator[Reference]:
         """zod enums, union types, properties, constants and functions that name models."""
-        hub_ok = any(v in _TRANSFORMERS_JS for v in self.imports.values())
         found: list[tuple[Val, str, int]] = []
         for call in self.zod_enums:
             owner = _owner_name(call)

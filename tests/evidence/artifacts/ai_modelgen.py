@@ -1,0 +1,136 @@
+"""Writers for tiny but real model files (the formats' own byte layouts), benign and hostile.
+
+Pickles are written as opcode bytes and never loaded. Used by the artifact tests and to regenerate the
+model files of the labelled test projects (``python tests/evidence/artifacts/ai_modelgen.py DIR``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import pickle
+import struct
+import sys
+import zipfile
+from collections import OrderedDict
+from pathlib import Path
+
+# A pickle that would import os.system: written as opcodes, never loaded.
+EVIL_PICKLE = b"\x80\x02cposix\nsystem\nq\x00X\x02\x00\x00\x00idq\x01\x85q\x02Rq\x03."
+# A pickle importing a class unknown to picklescan's allowlist (suspicious, not dangerous).
+SKLEARN_PICKLE = b"\x80\x02csklearn.linear_model._logistic\nLogisticRegression\nq\x00)\x81q\x01}q\x02b."
+
+
+def safetensors(
+    path: Path,
+    tensors: dict[str, tuple[str, list[int]]] | None = None,
+    metadata: dict[str, str] | None = None,
+) -> Path:
+    tensors = tensors or {"embed.weight": ("F32", [4, 2]), "head.bias": ("F16", [2])}
+    sizes = {"F32": 4, "F16": 2, "BF16": 2, "I64": 8, "U8": 1}
+    header: dict[str, object] = {}
+    off = 0
+    for name, (dtype, shape) in tensors.items():
+        n = sizes[dtype]
+        for d in shape:
+            n *= d
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [off, off + n]}
+        off += n
+    if metadata:
+        header["__metadata__"] = metadata
+    raw = json.dumps(header).encode()
+    path.write_bytes(struct.pack("<Q", len(raw)) + raw + b"\x00" * off)
+    return path
+
+
+def _gguf_str(s: str) -> bytes:
+    b = s.encode()
+    return struct.pack("<Q", len(b)) + b
+
+
+def gguf(path: Path, *, tensors: int = 2, forged_tensor_count: int | None = None) -> Path:
+    kv = [
+        ("general.architecture", 8, _gguf_str("llama")),
+        ("general.name", 8, _gguf_str("tiny-llama")),
+        ("general.file_type", 4, struct.pack("<I", 15)),
+        ("general.license", 8, _gguf_str("apache-2.0")),
+        (
+            "tokenizer.ggml.tokens",
+            9,
+            struct.pack("<IQ", 8, 3) + b"".join(_gguf_str(t) for t in ("a", "b", "c")),
+        ),
+    ]
+    out = bytearray(b"GGUF" + struct.pack("<I", 3))
+    out += struct.pack("<QQ", forged_tensor_count if forged_tensor_count is not None else tensors, len(kv))
+    for key, vtype, value in kv:
+        out += _gguf_str(key) + struct.pack("<I", vtype) + value
+    for i in range(tensors):
+        out += _gguf_str(f"blk.{i}.weight") + struct.pack("<I", 2) + struct.pack("<QQ", 4, 8)
+        out += struct.pack("<I", 12) + struct.pack("<Q", i * 64)
+    out += b"\x00" * 128
+    path.write_bytes(bytes(out))
+    return path
+
+
+def onnx(path: Path) -> Path:
+    graph = b"\x12\x01g"  # GraphProto.name = "g"
+    producer = b"gate-tests"
+    body = b"\x08\x08"  # ir_version 8
+    body += b"\x12" + bytes([len(producer)]) + producer
+    body += b"\x3a" + bytes([len(graph)]) + graph
+    body += b"\x42\x02\x10\x11"  # opset_import { version: 17 }
+    path.write_bytes(body)
+    return path
+
+
+def npy(path: Path, *, object_pickle: bytes | None = None) -> Path:
+    descr = "|O" if object_pickle is not None else "<f4"
+    header = f"{{'descr': '{descr}', 'fortran_order': False, 'shape': (2,), }}"
+    header = header + " " * (63 - (len(header) + 10) % 64) + "\n"
+    data = object_pickle if object_pickle is not None else struct.pack("<ff", 1.0, 2.0)
+    path.write_bytes(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + data)
+    return path
+
+
+def torch_zip(path: Path, data_pkl: bytes | None = None, *, name: str = "archive") -> Path:
+    if data_pkl is None:
+        data_pkl = pickle.dumps(OrderedDict([("weight", 1)]), protocol=2)
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(f"{name}/data.pkl", data_pkl)
+        zf.writestr(f"{name}/version", "3\n")
+        zf.writestr(f"{name}/data/0", b"\x00" * 16)
+    return path
+
+
+def zip_bomb_pt(path: Path, expanded: int = 1 << 30) -> Path:
+    """A .pt whose data.pkl is declared and compressed to expand to ``expanded`` bytes of zeros."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        zi = zipfile.ZipInfo("archive/data.pkl")
+        zi.compress_type = zipfile.ZIP_DEFLATED
+        with zf.open(zi, "w", force_zip64=True) as fh:
+            chunk = b"\x00" * (1 << 20)
+            for _ in range(expanded >> 20):
+                fh.write(chunk)
+        zf.writestr("archive/version", "3\n")
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def keras_zip(path: Path, *, lambda_layer: bool = False) -> Path:
+    layers = [{"class_name": "Dense", "config": {"units": 2}}]
+    if lambda_layer:
+        layers.append({"class_name": "Lambda", "config": {"function": "4wEAAAAAAAAA"}})
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("config.json", json.dumps({"class_name": "Sequential", "config": {"layers": layers}}))
+        zf.writestr("metadata.json", json.dumps({"keras_version": "3.6.0"}))
+        zf.writestr("model.weights.h5", b"\x89HDF\r\n\x1a\n" + b"\x00" * 64)
+    return path
+
+
+if __name__ == "__main__":
+    out = Path(sys.argv[1])
+    out.mkdir(parents=True, exist_ok=True)
+    onnx(out / "encoder.onnx")
+    (out / "classifier.joblib").write_bytes(SKLEARN_PICKLE)
+    torch_zip(out / "head.pt", name="head")
