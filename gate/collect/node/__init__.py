@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from gate import safeio
-from gate.collect import TEST_DIRS, Inventory
+from gate.collect import TEST_DIRS, Inventory, is_excluded
 from gate.collect.node.bun import parse_bun_lock
 from gate.collect.node.common import load_yaml_fast, parse_jsonc, url_escapes, workspace_match
 from gate.collect.node.graph import Context, LockGraph, build, project_ref
@@ -73,6 +73,8 @@ class _Run:
     # -- selection -----------------------------------------------------------------------------------
     def selected(self, rel: str) -> bool:
         if not self.inv.settings.include_tests and any(part.lower() in TEST_DIRS for part in rel.split("/")):
+            return False
+        if rel != "." and is_excluded(rel, self.inv.settings.excludes):
             return False
         if not self.wanted:
             return True

@@ -12,7 +12,14 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-from gate.collect.node.common import as_list, integrity_hashes, json_key_lines, source_for, split_spec
+from gate.collect.node.common import (
+    as_list,
+    child_key_lines,
+    integrity_hashes,
+    json_key_lines,
+    source_for,
+    split_spec,
+)
 from gate.collect.node.graph import WS, LockGraph, Node
 from gate.errors import InputError
 from gate.model import Source
@@ -51,6 +58,7 @@ def parse_bun_lock(doc: Any, text: str, shown: str, *, default_registry: str | N
         )
     graph = LockGraph(kind="bun-lock", version=str(lock_version), package_manager="bun")
     lines = json_key_lines(text)
+    pkg_lines = child_key_lines(text, lines.get(("packages",)))
     workspaces = doc.get("workspaces")
     packages = doc.get("packages")
     if not isinstance(workspaces, dict) or not isinstance(packages, dict):
@@ -101,7 +109,7 @@ def parse_bun_lock(doc: Any, text: str, shown: str, *, default_registry: str | N
             version=version or None,
             integrity=integrity,
             hashes=integrity_hashes(integrity),
-            line=lines.get(("packages", key)),
+            line=pkg_lines.get(key),
             source=src,
         )
         segs = _segments(key)

@@ -269,3 +269,33 @@ def as_dict(v: Any) -> dict[str, Any]:
 
 def as_list(v: Any) -> list[Any]:
     return v if isinstance(v, list) else []
+
+
+_JSON_ANY_KEY = re.compile(r'^( *)"((?:[^"\\]|\\.)*)"\s*:')
+
+
+def child_key_lines(text: str, section_line: int | None) -> dict[str, int]:
+    """Line of each direct child key of the object whose key is on ``section_line`` (1-based), for
+    pretty-printed JSON whose entries sit on one line each (bun.lock's ``packages``)."""
+    out: dict[str, int] = {}
+    if section_line is None:
+        return out
+    lines = text.splitlines()
+    indent: int | None = None
+    for i in range(section_line, len(lines)):
+        raw = lines[i]
+        m = _JSON_ANY_KEY.match(raw)
+        if m is None:
+            stripped = raw.lstrip(" ")
+            if indent is not None and stripped.startswith("}") and len(raw) - len(stripped) < indent:
+                break
+            continue
+        ind = len(m.group(1))
+        if indent is None:
+            indent = ind
+        if ind == indent:
+            key = m.group(2)
+            out.setdefault(json.loads(f'"{key}"') if "\\" in key else key, i + 1)
+        elif ind < indent:
+            break
+    return out

@@ -27,6 +27,7 @@ from gate.purl import npm_purl, ref_for
 
 EdgeKind = str  # "prod" | "optional" | "peer" | "dev"
 WS = "ws:"  # prefix of node keys that stand for an importer (a workspace project)
+NON_DEV_KINDS = frozenset({"prod", "peer", "optional"})
 
 
 @dataclass
@@ -82,13 +83,16 @@ def _bfs(graph: LockGraph, roots: Iterable[str], follow: frozenset[str]) -> set[
     seen.update(queue)
     while queue:
         key = queue.popleft()
+        kinds = follow
         if key.startswith(WS):
+            # Another workspace used as a dependency: what it brings is its production dependencies.
             imp = graph.importers.get(key[len(WS) :])
             edges = imp.edges if imp else []
+            kinds = follow & NON_DEV_KINDS
         else:
             edges = graph.nodes[key].edges
         for target, kind in edges:
-            if kind in follow and target not in seen and (target in graph.nodes or target.startswith(WS)):
+            if kind in kinds and target not in seen and (target in graph.nodes or target.startswith(WS)):
                 seen.add(target)
                 queue.append(target)
     return seen

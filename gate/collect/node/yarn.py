@@ -332,6 +332,8 @@ def parse_yarn_berry(
                     graph.unresolved.append(f"{p} -> {dep}@{rng}")
                 continue
             imp.edges.append((t, kind))
+            if not t.startswith(WS) and graph.nodes[t].name != dep and not graph.nodes[t].alias:
+                graph.nodes[t].alias = str(dep)
         if man is None:
             imp.declared = False
     if not ws_entries:
