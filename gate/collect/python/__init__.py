@@ -20,9 +20,9 @@ from pathlib import Path
 
 from gate.collect import Inventory
 from gate.collect.python import installed, poetrylock, pylock, pyproject, requirements, uvlock
-from gate.collect.python.graph import LockGraph, build_components, direct_keys
+from gate.collect.python.graph import LockGraph, Package, build_components, direct_keys, package_ref
 from gate.model import CollectorError, CollectorRun, Component, Lockfile, Manifest, Project
-from gate.purl import pypi_purl, ref_for
+from gate.purl import normalize_python_name, pypi_purl, ref_for
 from gate.safeio import read_text
 
 LOCK_PRIORITY = ("uv.lock", "poetry.lock", "pylock.toml")
@@ -78,6 +78,10 @@ def _lock_rank(path: Path) -> tuple[int, str]:
 
 class PythonCollector:
     name = "python"
+
+    def __init__(self) -> None:
+        # uv.lock graphs read so far, by folder: members of a uv workspace are locked by the root's lock.
+        self._workspaces: dict[Path, tuple[LockGraph, str, str]] = {}
 
     def collect(self, inventory: Inventory) -> CollectorRun:
         errors: list[CollectorError] = []
@@ -157,6 +161,7 @@ class PythonCollector:
                 if pp is not None:
                     _promote_default_groups(graph, pp.default_groups)
                 direct = None
+                self._workspaces[folder.path] = (graph, ref, shown)
             elif lock.name == "poetry.lock":
                 graph, _meta = poetrylock.parse(text, shown)
                 if pp is not None and (pp.production or pp.optional or pp.groups):
@@ -207,6 +212,13 @@ class PythonCollector:
             if lockfiles and lockfiles[0].kind != "requirements"
             else (pinned_requirements[0] if pinned_requirements else None)
         )
+        parent: str | None = None
+        member_direct: set[str] = set()
+        if pp is not None and lock_for_pyproject is None and pp.name:
+            found = self._workspace_of(inventory, folder.path, pp.name)
+            if found is not None:
+                # A uv workspace member: locked by the workspace root's uv.lock, whose components it shares.
+                lock_for_pyproject, parent, member_direct = found
         if pp is not None:
             manifests.insert(
                 0, Manifest(path=pp.file, kind="pyproject", project=ref, lockfile=lock_for_pyproject)
@@ -216,6 +228,7 @@ class PythonCollector:
         components: list[Component] = []
         for graph, direct in graphs:
             components.extend(build_components(graph, ref, direct_names=direct))
+        member_direct |= {c.ref for c in components if c.direct}
         project = Project(
             ref=ref,
             name=name,
@@ -223,14 +236,42 @@ class PythonCollector:
             ecosystem="pypi",
             path=rel_dir,
             manifests=tuple(m.path for m in manifests),
-            lockfiles=tuple(lf.path for lf in lockfiles),
-            direct=tuple(sorted({c.ref for c in components if c.direct})),
+            lockfiles=tuple(lf.path for lf in lockfiles)
+            or ((lock_for_pyproject,) if parent and lock_for_pyproject else ()),
+            direct=tuple(sorted(member_direct)),
             entry_points=dict(pp.scripts) if pp else {},
             purl=purl,
+            parent=parent,
         )
         inventory.manifests.extend(manifests)
         inventory.lockfiles.extend(lockfiles)
         return project, components
+
+    def _workspace_of(
+        self, inventory: Inventory, folder: Path, name: str
+    ) -> tuple[str, str, set[str]] | None:
+        """(root lockfile, root project ref, the member's direct refs) when ``folder`` is a member of a uv
+        workspace whose root (an ancestor inside the target) was read."""
+        key = normalize_python_name(name)
+        root = inventory.root.resolve()
+        for ancestor in folder.parents:
+            if ancestor in self._workspaces:
+                graph, root_ref, lock_rel = self._workspaces[ancestor]
+                for pkg in graph.packages:
+                    if pkg.key == key and pkg.source.kind == "path":
+                        by_key: dict[str, list[Package]] = {}
+                        for other in graph.packages:
+                            by_key.setdefault(other.key, []).append(other)
+                        direct = {
+                            package_ref(target)
+                            for e in pkg.dependencies
+                            for target in by_key.get(e.key, [])
+                            if not target.is_root
+                        }
+                        return lock_rel, root_ref, direct
+            if ancestor.resolve() == root:
+                break
+        return None
 
     # -- an installed environment ------------------------------------------------------------------
     def _environment(

@@ -235,6 +235,9 @@ def build_components(
         groups = set(pkg.groups) | group_of.get(i, set())
         if groups:
             extra["groups"] = sorted(groups)
+        scope = scope_of.get(i, "dev")
+        if scope == "dev" and not groups and graph.flat_scopes is None:
+            extra["reachable"] = False  # no root reaches it in any environment (uv export leaves it out)
         if pkg.markers:
             extra["markers"] = pkg.markers
         if pkg.extras:
@@ -243,7 +246,6 @@ def build_components(
             extra["specifier"] = pkg.specifier
         if pkg.editable:
             extra["editable"] = True
-        scope = scope_of.get(i, "dev")
         out.append(
             Component(
                 ref=refs[i],

@@ -150,3 +150,59 @@ def test_project_filter_and_excludes(tmp_path: Path) -> None:
     inv = Inventory(Settings(target=tmp_path, excludes=("b",)))
     PythonCollector().collect(inv)
     assert {c.name for c in inv.components} == {"pkg-a"}
+
+
+def test_uv_workspace_members_are_locked_by_the_root(tmp_path: Path) -> None:
+    """A workspace written by ``uv lock`` (0.13.8): members share the root's uv.lock."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "ws-root"\nversion = "0.1.0"\ndependencies = ["ws-core"]\n\n'
+        '[tool.uv.sources]\nws-core = { workspace = true }\n\n[tool.uv.workspace]\nmembers = ["packages/*"]\n'
+    )
+    for member in ("core", "extra"):
+        (tmp_path / "packages" / member).mkdir(parents=True)
+        (tmp_path / "packages" / member / "pyproject.toml").write_text(
+            f'[project]\nname = "ws-{member}"\nversion = "0.2.0"\ndependencies = []\n'
+        )
+    (tmp_path / "uv.lock").write_text(
+        """version = 1
+revision = 5
+requires-python = ">=3.10"
+
+[manifest]
+members = [
+    "ws-core",
+    "ws-extra",
+    "ws-root",
+]
+
+[[package]]
+name = "ws-core"
+version = "0.2.0"
+source = { editable = "packages/core" }
+
+[[package]]
+name = "ws-extra"
+version = "0.2.0"
+source = { editable = "packages/extra" }
+
+[[package]]
+name = "ws-root"
+version = "0.1.0"
+source = { editable = "." }
+dependencies = [
+    { name = "ws-core" },
+]
+
+[package.metadata]
+requires-dist = [{ name = "ws-core", editable = "packages/core" }]
+"""
+    )
+    inv, comps = collect(tmp_path)
+    # uv export --no-dev --frozen: "-e ." and "-e ./packages/core".
+    assert {c.name for c in comps if c.scope == "required"} == {"ws-core"}
+    extra = next(c for c in comps if c.name == "ws-extra")
+    assert extra.scope == "dev" and extra.extra["reachable"] is False
+    projects = {p.path: p for p in inv.projects}
+    assert projects["packages/core"].parent == projects["."].ref
+    assert projects["packages/core"].lockfiles == ("uv.lock",)
+    assert all(m.lockfile == "uv.lock" for m in inv.manifests)
