@@ -28,7 +28,11 @@ from gate.collect import Inventory, Settings  # noqa: E402
 from gate.collect.python import PythonCollector  # noqa: E402
 
 FIXTURES = ROOT.parent / "shared" / "fixtures" / "lockfiles"
-DEFAULT_DIRS = [FIXTURES / "mcp-server-qdrant", FIXTURES / "servers" / "src" / "fetch", FIXTURES / "servers" / "src" / "git"]
+DEFAULT_DIRS = [
+    FIXTURES / "mcp-server-qdrant",
+    FIXTURES / "servers" / "src" / "fetch",
+    FIXTURES / "servers" / "src" / "git",
+]
 
 
 def uv_export(uv: str, folder: Path, *extra: str) -> set[tuple[str, str]]:
@@ -37,8 +41,21 @@ def uv_export(uv: str, folder: Path, *extra: str) -> set[tuple[str, str]]:
         work = Path(tmp) / folder.name
         shutil.copytree(folder, work)
         out = subprocess.run(
-            [uv, "export", "--no-dev", "--frozen", "--offline", "--no-hashes", "--no-header", "--no-annotate", *extra],
-            cwd=work, capture_output=True, text=True, check=True,
+            [
+                uv,
+                "export",
+                "--no-dev",
+                "--frozen",
+                "--offline",
+                "--no-hashes",
+                "--no-header",
+                "--no-annotate",
+                *extra,
+            ],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
     found = set()
     for line in out.splitlines():
@@ -107,8 +124,10 @@ def main() -> int:
                 print(f"    only uv:   {item}")
         t_gate = timed(lambda folder=folder: ours(folder, ("required",)), args.runs)
         t_uv = timed(lambda folder=folder: uv_export(args.uv, folder), args.runs)
-        print(f"{folder.name:24} median of {args.runs}: gate collector {t_gate * 1000:.1f} ms, "
-              f"uv export (incl. copy) {t_uv * 1000:.1f} ms, ratio uv/gate {t_uv / t_gate:.1f}")
+        print(
+            f"{folder.name:24} median of {args.runs}: gate collector {t_gate * 1000:.1f} ms, "
+            f"uv export (incl. copy) {t_uv * 1000:.1f} ms, ratio uv/gate {t_uv / t_gate:.1f}"
+        )
     return status
 
 
