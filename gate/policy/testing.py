@@ -194,9 +194,9 @@ def find_tests(text: str) -> list[TestCase]:
     return tests
 
 
-def strip_with_input(text: str, tests: list[TestCase]) -> str:
-    """The module with every ``with input as X`` removed from the given tests' bodies and one helper rule
-    ``__gate_input_<test> := X`` per test that had one."""
+def strip_with_input(text: str, tests: list[TestCase], runnable: set[str] | None = None) -> str:
+    """The module with every ``with input`` clause removed from the tests' bodies (regopy must never see
+    one) and one helper rule ``__gate_input_<test> := X`` per runnable test that had one."""
     out = []
     pos = 0
     helpers = []
@@ -206,8 +206,6 @@ def strip_with_input(text: str, tests: list[TestCase]) -> str:
         pieces = []
         bpos = 0
         for w in _WITH_INPUT.finditer(body):
-            if w.group(1):
-                continue
             term_end = _term_end(body, w.end())
             start = w.start()
             while start > 0 and body[start - 1] in " \t":
@@ -217,7 +215,7 @@ def strip_with_input(text: str, tests: list[TestCase]) -> str:
         pieces.append(body[bpos:])
         out.append("".join(pieces))
         pos = t.end
-        if len(t.inputs) == 1 and not t.partial_input:
+        if len(t.inputs) == 1 and not t.partial_input and (runnable is None or t.name in runnable):
             helpers.append(f"\n{HELPER_PREFIX}{t.name} := {t.inputs[0]}\n")
     out.append(text[pos:])
     return "".join(out) + "".join(helpers)
@@ -257,14 +255,15 @@ def run_test_file(
 ) -> Iterator[dict[str, Any]]:
     name, text = test_file
     package = package_of(text) or "?"
-    tests = find_tests(text)
+    every_test = find_tests(text)
+    tests = every_test
     if pattern:
         rx = re.compile(pattern)
         tests = [t for t in tests if rx.search(f"{package}.{t.name}")]
     if backend == "opa-golib":
         yield from _run_golib(modules, data, name, text, package, tests)
     else:
-        yield from _run_regopy(modules, data, name, text, package, tests)
+        yield from _run_regopy(modules, data, name, text, package, tests, every_test)
 
 
 def _row(
@@ -317,7 +316,13 @@ REGOPY_WITH_INPUT_FIX = (
 
 
 def _run_regopy(
-    modules: list[list[str]], data: dict[str, Any], file: str, text: str, package: str, tests: list[TestCase]
+    modules: list[list[str]],
+    data: dict[str, Any],
+    file: str,
+    text: str,
+    package: str,
+    tests: list[TestCase],
+    every_test: list[TestCase],
 ) -> Iterator[dict[str, Any]]:
     import regopy
 
@@ -337,7 +342,7 @@ def _run_regopy(
             )
         else:
             runnable.append(t)
-    rewritten = strip_with_input(text, runnable)
+    rewritten = strip_with_input(text, every_test, {t.name for t in runnable})
     interp = regopy.Interpreter()
     try:
         for mname, mtext in modules:
