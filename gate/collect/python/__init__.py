@@ -192,7 +192,7 @@ class PythonCollector:
                     notes.append(f"{shown}: declared in {pp.file} but not locked: {', '.join(missing)}")
         pinned_requirements: list[str] = []
         for req_path in sorted(folder.requirements):
-            result = requirements.parse(req_path, inventory.root)
+            result = requirements.parse(req_path, inventory.root, project_dir=folder.path)
             counts["requirements"] = counts.get("requirements", 0) + 1
             errors.extend(CollectorError(msg, f, line) for msg, f, line in result.errors)
             graph = result.graph

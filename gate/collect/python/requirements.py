@@ -19,7 +19,7 @@ from gate.collect.python.graph import Edge, LockGraph, Package, check_requiremen
 from gate.errors import InputError
 from gate.model import Hash, Source
 from gate.purl import normalize_python_name
-from gate.safeio import display, is_within, read_text
+from gate.safeio import display, is_within, load_toml, read_text
 
 MAX_INCLUDES = 256
 MAX_LINES = 200_000
@@ -126,6 +126,21 @@ def _from_url(url: str) -> tuple[str | None, str | None]:
     return None, None
 
 
+def _local_project(folder: Path, root: Path) -> tuple[str | None, str | None]:
+    """(name, version) of a local project directory, read from its pyproject.toml (inside the target)."""
+    manifest = folder / "pyproject.toml"
+    if not manifest.is_file() or not is_within(manifest, root):
+        return None, None
+    doc = load_toml(manifest, shown=display(manifest, root))
+    project = doc.get("project") if isinstance(doc.get("project"), dict) else None
+    poetry = doc.get("tool", {}).get("poetry") if isinstance(doc.get("tool"), dict) else None
+    for table in (project, poetry):
+        if isinstance(table, dict) and isinstance(table.get("name"), str):
+            version = table.get("version")
+            return table["name"], version if isinstance(version, str) else None
+    return None, None
+
+
 @dataclass
 class RequirementsResult:
     graph: LockGraph
@@ -144,6 +159,8 @@ class _Reader:
         self.packages: list[Package] = []
         self.parents: list[list[str]] = []
         self.constraints: dict[str, tuple[str, bool]] = {}
+        self.project_dir: Path | None = None
+        self.current_dir: Path = root
 
     def shown(self, path: Path) -> str:
         return display(path, self.root)
@@ -168,8 +185,13 @@ class _Reader:
         text = read_text(resolved, shown=shown)
         if not text.strip():
             raise InputError("empty requirements file", path=shown)
-        for ln in _logical_lines(text):
-            self.line(ln, resolved, shown, constraint=constraint)
+        outer = self.current_dir
+        self.current_dir = resolved.parent
+        try:
+            for ln in _logical_lines(text):
+                self.line(ln, resolved, shown, constraint=constraint)
+        finally:
+            self.current_dir = outer
 
     def line(self, ln: _Line, path: Path, shown: str, *, constraint: bool) -> None:
         text = ln.text
@@ -216,9 +238,14 @@ class _Reader:
         if is_url and " @ " not in text:
             url = text.split(";", 1)[0].strip()
             name, version = _from_url(url)
+            if name is None and "://" not in url and not lowered.startswith(_VCS):
+                local = (self.current_dir / url.removeprefix("file:")).resolve()
+                if self.project_dir is not None and local == self.project_dir.resolve():
+                    return None  # "-e ." / "." : the project itself, not a dependency
+                name, version = _local_project(local, self.root)
             if name is None:
                 self.errors.append((f"cannot tell the package name of {url!r}", shown, line))
-                name = url
+                name = url.split("#")[0].rstrip("/").rsplit("/", 1)[-1] or url
             return self._url_package(name, version, url, editable, hashes, shown, line, None)
         check_requirement_text(text, shown, line)
         try:
@@ -288,11 +315,15 @@ class _Reader:
         )
 
 
-def parse(path: Path, root: Path, *, scope: str | None = None) -> RequirementsResult:
-    """Read one requirements file and its includes. ``scope`` defaults from the file name (dev files)."""
+def parse(
+    path: Path, root: Path, *, scope: str | None = None, project_dir: Path | None = None
+) -> RequirementsResult:
+    """Read one requirements file and its includes. ``scope`` defaults from the file name (dev files);
+    a local requirement that points at ``project_dir`` (``-e .``) is the project itself and is skipped."""
     shown = display(path, root)
     file_scope = scope or ("dev" if is_dev_file(shown) else "required")
     reader = _Reader(root, file_scope)
+    reader.project_dir = project_dir
     reader.read(path, constraint=False, origin=None)
     graph = LockGraph(file=shown, kind="requirements")
     # One entry per package name (the first line wins, like pip's "double requirement" check).

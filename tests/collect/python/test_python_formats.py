@@ -366,3 +366,19 @@ def test_installed_environment(tmp_path: Path) -> None:
     assert by["idna"].description == "idna summary"
     (project,) = inv.projects
     assert project.path == "venv" and project.extra["kind"] == "installed-environment"
+
+
+def test_requirements_local_projects(tmp_path: Path) -> None:
+    (tmp_path / "libs" / "helper").mkdir(parents=True)
+    (tmp_path / "libs" / "helper" / "pyproject.toml").write_text(
+        '[project]\nname = "Helper_Lib"\nversion = "0.3"\n'
+    )
+    (tmp_path / "requirements.txt").write_text("-e .\n-e ./libs/helper\n./libs/nowhere\nidna==3.10\n")
+    _, result, by = run(tmp_path)
+    assert set(by) == {"helper-lib", "idna", "nowhere"}
+    assert by["helper-lib"].version == "0.3" and by["helper-lib"].source.kind == "path"
+    assert by["helper-lib"].extra["editable"] is True
+    assert result.status == "incomplete"
+    assert [(e.message, e.line) for e in result.errors] == [
+        ("cannot tell the package name of './libs/nowhere'", 3)
+    ]
