@@ -85,6 +85,14 @@ def check_url(url: str, network: bool) -> None:
     raise UsageError(f"--url {url!r} is not a loopback address; pass --network to list a remote server")
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def _rss(pid: int) -> int:
     try:
         with open(f"/proc/{pid}/status", encoding="ascii") as fh:
@@ -119,7 +127,30 @@ def launch(
         raise UsageError("give exactly one of --launch or --url")
     evidence: dict[str, Any] = {"timeout_seconds": timeout}
     argv: list[str] = []
-    if command:
+    worker_prefix: list[str] = []
+    port = 0
+    http_launch = bool(command and ("{port}" in command or "{url}" in command))
+    if http_launch:
+        # A server that listens on HTTP: started on a loopback port and listed over streamable HTTP. The
+        # worker and the server share one new network namespace (loopback only) when the platform allows it.
+        assert command is not None
+        prefix, how = network_isolation() if not network else ([], "network allowed (--network)")
+        if prefix and shutil.which("ip"):
+            worker_prefix = [*prefix, "sh", "-c", 'ip link set lo up && exec "$0" "$@"']
+            port = 8000
+        else:
+            if prefix:
+                how = "no network isolation: the ip tool is missing to bring up loopback in a new namespace"
+            port = _free_port()
+        url = f"http://127.0.0.1:{port}/mcp"
+        try:
+            argv = shlex.split(command.replace("{port}", str(port)).replace("{url}", url))
+        except ValueError as e:
+            raise UsageError(f"--launch: cannot split the command: {e}") from e
+        evidence.update(
+            {"transport": "streamable-http (launched)", "command": argv, "url": url, "network": how}
+        )
+    elif command:
         try:
             argv = shlex.split(command)
         except ValueError as e:
@@ -147,7 +178,12 @@ def launch(
             }
         )
         evidence["environment"] = sorted(env)
+        if http_launch:
+            env.update(
+                {"PORT": str(port), "MCP_PORT": str(port), "HOST": "127.0.0.1", "MCP_HOST": "127.0.0.1"}
+            )
         request = {
+            "http_launch": http_launch,
             "argv": argv,
             "url": url,
             "cwd": str(cwd),
@@ -160,7 +196,7 @@ def launch(
         started = time.monotonic()
         try:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "gate.collect.mcp.tools.launch"],
+                [*worker_prefix, sys.executable, "-m", "gate.collect.mcp.tools.launch"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
@@ -300,7 +336,7 @@ async def _one(request: dict[str, Any], identity: dict[str, str]) -> dict[str, A
     run: dict[str, Any] = {"identity": identity}
     try:
         with anyio.fail_after(timeout):
-            if request.get("url"):
+            if request.get("http_launch") or not request.get("argv"):
                 from mcp.client.streamable_http import streamable_http_client
 
                 transport = streamable_http_client(request["url"])
@@ -346,15 +382,65 @@ def _describe(e: BaseException) -> str:
     return f"{type(e).__name__}: {text[:300]}"
 
 
+def _stderr_tail(request: dict[str, Any]) -> str:
+    try:
+        with open(os.path.join(request["env"]["HOME"], ".gate-server-stderr"), "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, fh.tell() - 400))
+            tail = fh.read().decode("utf-8", "replace").strip().splitlines()
+    except OSError:
+        return ""
+    return f" (stderr: {tail[-1][:200]})" if tail else ""
+
+
+def _wait_for_port(url: str, deadline: float, proc: subprocess.Popen[bytes]) -> str | None:
+    import socket
+
+    parsed = urlparse(url)
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return f"the server exited with code {proc.returncode} before listening on port {parsed.port}"
+        try:
+            with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 80), timeout=0.5):
+                return None
+        except OSError:
+            time.sleep(0.1)
+    return f"the server did not listen on port {parsed.port} in time"
+
+
 def _worker() -> int:
     import anyio
 
     request = json.loads(sys.stdin.read())
-    runs = []
-    for identity in request["identities"]:
-        runs.append(anyio.run(_one, request, identity))
-        if runs[-1].get("error") and len(runs) == 1 and "no answer" in runs[-1]["error"]:
-            break  # a hanging server would hang again: do not spend a second timeout
+    runs: list[dict[str, Any]] = []
+    server: subprocess.Popen[bytes] | None = None
+    if request.get("http_launch"):
+        try:
+            errlog = open(os.path.join(request["env"]["HOME"], ".gate-server-stderr"), "wb")  # noqa: SIM115
+            server = subprocess.Popen(
+                request["argv"],
+                env=request["env"],
+                cwd=request["cwd"],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=errlog,
+            )
+        except OSError as e:
+            sys.stdout.write(json.dumps({"runs": [], "errors": [f"cannot start the server: {e}"]}))
+            return 0
+        problem = _wait_for_port(request["url"], time.monotonic() + float(request["timeout"]), server)
+        if problem:
+            server.kill()
+            sys.stdout.write(json.dumps({"runs": [], "errors": [problem + _stderr_tail(request)]}))
+            return 0
+    try:
+        for identity in request["identities"]:
+            runs.append(anyio.run(_one, request, identity))
+            if runs[-1].get("error") and len(runs) == 1 and "no answer" in runs[-1]["error"]:
+                break  # a hanging server would hang again: do not spend a second timeout
+    finally:
+        if server is not None:
+            server.kill()
     sys.stdout.write(json.dumps({"runs": runs}))
     sys.stdout.flush()
     return 0
