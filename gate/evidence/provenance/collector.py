@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +98,10 @@ class ProvenanceCollector:
         root_path = settings.option("trusted_root")
         root = trust.load(root_path) if root_path else trust.pinned()
         root.sigstore_root  # noqa: B018 - a broken --trusted-root is a user error, reported now
+        if root_path:
+            # Evidence stays machine-independent: the root's path relative to the target, or its name.
+            shown = inventory.rel(Path(root_path))
+            root = replace(root, label=shown if not Path(shown).is_absolute() else Path(root_path).name)
         pdata = self._policy_data(inventory)
         expect = Expectation(ignore_paths=tuple(pdata.get("model_ignore_paths") or ()))
         if pdata.get("model_public_key"):

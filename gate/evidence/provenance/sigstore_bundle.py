@@ -153,6 +153,11 @@ def _leaf_certificate(doc: dict[str, Any]) -> x509.Certificate | None:
 
 
 def _unsupported_reason(doc: dict[str, Any], cert: x509.Certificate | None) -> str | None:
+    if "mediaType" not in doc and "payloadType" in doc and "signatures" in doc:
+        return (
+            "a bare DSSE envelope (e.g. an older slsa-github-generator .intoto.jsonl): it carries no Sigstore "
+            "verification material, so its log entry would have to be looked up online"
+        )
     vm = doc.get("verificationMaterial")
     if not isinstance(vm, dict):
         return None
@@ -255,7 +260,17 @@ def verify_bundle(
         if why:
             statement = _unverified_statement(parsed)
             kind: Kind = "npm-provenance" if "intoto" in why else ("dsse" if statement else "sigstore-bundle")
-            details = {"statement_subjects": statement.subject_summaries()} if statement else {}
+            details: dict[str, Any] = (
+                {"statement_subjects": statement.subject_summaries()} if statement else {}
+            )
+            partial = _partial_checks(parsed, cert, statement, artifact)
+            if partial:
+                details["partial_checks"] = partial
+                why += (
+                    f" (checked only: envelope signature against the certificate key {partial['envelope_signature']}"
+                    + (f", subject {partial['subject']}" if "subject" in partial else "")
+                    + "; the certificate chain and log entry were not checked)"
+                )
             return Verification(
                 status="unsupported", kind=kind, reason=why, signer=signer, details=details, **base
             )
@@ -400,6 +415,53 @@ def bind_statement(
     )
 
 
+def _partial_checks(
+    doc: dict[str, Any],
+    cert: x509.Certificate | None,
+    statement: intoto.Statement | None,
+    artifact: Artifact | None,
+) -> dict[str, str]:
+    """For a bundle the verifier cannot check: whether the DSSE signature matches the leaf certificate's key
+    and the statement names the artifact. Informational only (the status stays ``unsupported``): without
+    the chain and the log entry, a valid signature proves nothing about who signed."""
+    env = doc.get("dsseEnvelope")
+    if cert is None or not isinstance(env, dict):
+        return {}
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    out: dict[str, str] = {}
+    try:
+        payload = base64.b64decode(env["payload"])
+        ptype = str(env["payloadType"]).encode()
+        pae = b"DSSEv1 %d %s %d %s" % (len(ptype), ptype, len(payload), payload)
+        key = cert.public_key()
+        if not isinstance(key, ec.EllipticCurvePublicKey):
+            return {}
+        valid = False
+        for sig in env.get("signatures") or []:
+            try:
+                key.verify(base64.b64decode(sig["sig"]), pae, ec.ECDSA(hashes.SHA256()))
+                valid = True
+                break
+            except (InvalidSignature, KeyError, TypeError, ValueError):
+                continue
+        out["envelope_signature"] = "valid" if valid else "INVALID"
+    except (KeyError, TypeError, ValueError):
+        out["envelope_signature"] = "unreadable"
+    if statement is not None and artifact is not None:
+        have = set(intoto.normalize_digests(artifact.digests))
+        named = {a for s in statement.subjects for a in intoto.normalize_digests(s["digest"])}
+        if not have & named:
+            out["subject"] = f"not comparable (the statement names {', '.join(sorted(named))} digests only)"
+        elif intoto.match_subject(statement, artifact.digests):
+            out["subject"] = "matches the artifact"
+        else:
+            out["subject"] = "does NOT match the artifact"
+    return out
+
+
 def _unverified_statement(doc: dict[str, Any]) -> intoto.Statement | None:
     """The statement inside an envelope, read (not trusted) to describe an unsupported bundle."""
     env = doc.get("dsseEnvelope")
@@ -414,5 +476,10 @@ def _unverified_statement(doc: dict[str, Any]) -> intoto.Statement | None:
 def _short(e: BaseException) -> str:
     text = str(e) or type(e).__name__
     first = text.strip().splitlines()
-    msg = " ".join(line.strip() for line in first[:3])
-    return msg[:400]
+    msg = " ".join(line.strip() for line in first[:3])[:400]
+    if "candidates exhausted" in msg:
+        msg = (
+            "the signing certificate does not chain to the trusted root (signed by another Sigstore instance, "
+            f"e.g. staging?): {msg}"
+        )
+    return msg

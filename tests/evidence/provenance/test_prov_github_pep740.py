@@ -180,3 +180,36 @@ def test_staging_signed_fails_against_production_and_verifies_against_staging(fi
     [v] = verify_file(PEP740 / filename, dist, root=trust.load(staging_root_path()))
     assert v.status == "verified", v.reason
     assert v.signer and v.signer.identity == "william@yossarian.net"
+
+
+def test_npm_partial_checks_are_informational_only() -> None:
+    d = github_digests()["sigstore-js-2.1.0.tgz"]
+    tgz = Artifact(name="sigstore-js-2.1.0.tgz", digests={"sha256": str(d["sha256"])})
+    [good] = verify_file(GITHUB / "sigstore-js-2.1.0-bundle.json", tgz)
+    [bad] = verify_file(GITHUB / "sigstoreBundle-invalid-signature.json", tgz)
+    assert good.status == bad.status == "unsupported"
+    assert good.details["partial_checks"]["envelope_signature"] == "valid"
+    assert bad.details["partial_checks"]["envelope_signature"] == "INVALID"
+    assert "not comparable" in good.details["partial_checks"]["subject"]
+
+
+def test_jsonl_with_several_bundles_and_bare_envelope(tmp_path: Path) -> None:
+    import json
+
+    [doc] = read_bundles(GITHUB / "custom-issuer.sigstore.json")
+    jsonl = tmp_path / "artifact.intoto.jsonl"
+    jsonl.write_text(json.dumps(doc) + "\n" + json.dumps({"bundle": doc}) + "\n")
+    art = Artifact.from_file(GITHUB / "custom-issuer-artifact")
+    results = verify_file(jsonl, art)
+    assert [v.status for v in results] == ["verified", "verified"]
+    bare = tmp_path / "old.intoto.jsonl"
+    bare.write_text(json.dumps(doc["dsseEnvelope"]))
+    [v] = verify_file(bare, art)
+    assert v.status == "unsupported" and "bare DSSE envelope" in v.reason
+
+
+def test_staging_failure_explains_the_trust_root() -> None:
+    [v] = verify_file(
+        PEP740 / "rfc8785-0.1.2-py3-none-any.whl.sigstore", _dist_for("rfc8785-0.1.2-py3-none-any.whl")
+    )
+    assert v.status == "failed" and "does not chain to the trusted root" in v.reason
