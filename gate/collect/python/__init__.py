@@ -82,6 +82,8 @@ class PythonCollector:
     def __init__(self) -> None:
         # uv.lock graphs read so far, by folder: members of a uv workspace are locked by the root's lock.
         self._workspaces: dict[Path, tuple[LockGraph, str, str]] = {}
+        # poetry.lock [metadata] content-hash by lockfile: ties each lock to the pyproject it was made from.
+        self._content_hashes: dict[str, str] = {}
 
     def collect(self, inventory: Inventory) -> CollectorRun:
         errors: list[CollectorError] = []
@@ -113,6 +115,8 @@ class PythonCollector:
         }
         if notes:
             stats["notes"] = sorted(set(notes))
+        if self._content_hashes:
+            stats["content_hashes"] = dict(sorted(self._content_hashes.items()))
         return CollectorRun(
             name=self.name,
             status="incomplete" if errors else "ok",
@@ -163,7 +167,9 @@ class PythonCollector:
                 direct = None
                 self._workspaces[folder.path] = (graph, ref, shown)
             elif lock.name == "poetry.lock":
-                graph, _meta = poetrylock.parse(text, shown)
+                graph, meta = poetrylock.parse(text, shown)
+                if isinstance(meta.get("content-hash"), str):
+                    self._content_hashes[shown] = meta["content-hash"]
                 if pp is not None and (pp.production or pp.optional or pp.groups):
                     graph.production = [d.edge() for d in pp.production]
                     graph.optional = {k: [d.edge() for d in v] for k, v in pp.optional.items()}

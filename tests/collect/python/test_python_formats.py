@@ -215,6 +215,7 @@ content-hash = "{SHA_A}"
         "serve": "poetry_server:main"
     }
     assert inv.manifests[0].lockfile == "poetry.lock"
+    assert result.stats["content_hashes"] == {"poetry.lock": SHA_A}
 
 
 def test_poetry_lock_without_pyproject_uses_groups(tmp_path: Path) -> None:
