@@ -171,8 +171,8 @@ class AICollector:
                 found.errors.append(CollectorError(f"cannot read: {e}", file=rel))
         for rel, text in lazy:
             analyser.add(rel, text)
-        for rel, line, msg in analyser.errors:
-            found.errors.append(CollectorError(msg, file=rel, line=line))
+        for rel, eline, msg in analyser.errors:
+            found.errors.append(CollectorError(msg, file=rel, line=eline))
         found.refs += list(analyser.references())
         hub_ok = any(tf.uses_transformers_js for tf in ts_files)
         for tf in ts_files:
@@ -227,7 +227,7 @@ class AICollector:
 
 
 def _implicit(
-    inventory: Inventory, analyser: PythonAnalyser, ts_files: list[TsFile], strings: set[str]
+    inventory: Inventory, analyser: PythonAnalyser, ts_files: list[TsFile], strings: dict[str, tuple[str, int]]
 ) -> list[Reference]:
     """Library defaults a package applies on its own, triggered when it is installed and used."""
     out: list[Reference] = []

@@ -290,7 +290,7 @@ def _component(inventory: Inventory, acc: _Acc) -> Component:
         "hub": Source("registry", url=acc.url, registry="huggingface.co"),
         "api": Source("url", url=acc.url),
         "url": Source("url", url=acc.url),
-        "local": Source("path"),
+        "local": Source("path", url=acc.name),
     }[acc.source]
     ecosystem = {"hub": "huggingface", "api": "ai-api", "url": "url", "local": "local"}[acc.source]
     fallback = "ai:" + "|".join(acc.key)
