@@ -161,6 +161,9 @@ def main() -> int:
     ap.add_argument("--npm", default=shutil.which("npm") or "npm")
     ap.add_argument("--pnpm", default=shutil.which("pnpm") or "/tmp/node-cdx/node_modules/.bin/pnpm")
     ap.add_argument("--no-cdxgen", action="store_true")
+    ap.add_argument(
+        "--write-oracle", metavar="DIR", help="Save each oracle set as DIR/<fixture>.json (test data)."
+    )
     args = ap.parse_args()
     worst = 0
     for name, pm in CASES.items():
@@ -173,6 +176,12 @@ def main() -> int:
             ours = gate_set(pristine)
             oracle = npm_oracle(oracle_tree, args.npm) if pm == "npm" else pnpm_oracle(oracle_tree, args.pnpm)
             cdx = set() if args.no_cdxgen else cdxgen_set(pristine, args.cdxgen)
+        if args.write_oracle:
+            Path(args.write_oracle).mkdir(parents=True, exist_ok=True)
+            tool = "npm ci --omit=dev --dry-run" if pm == "npm" else "pnpm list --lockfile-only --prod -r"
+            (Path(args.write_oracle) / f"{name}.json").write_text(
+                json.dumps({"tool": tool, "production": sorted(oracle)}, indent=1) + "\n"
+            )
         print(f"{name} ({pm}): oracle {len(oracle)}, gate {len(ours)}, cdxgen {len(cdx) if cdx else '-'}")
         show("gate extra vs oracle", ours - oracle)
         show("gate missing vs oracle", oracle - ours)

@@ -198,3 +198,23 @@ def test_tests_and_examples_workspaces_are_skipped_unless_asked(tmp_path: Path) 
     assert {p.path for p in inv.projects} == {".", "packages/a"}
     inv, _ = collect(tmp_path, include_tests=True)
     assert {p.path for p in inv.projects} == {".", "packages/a", "examples/b"}
+
+
+@pytest.mark.parametrize(
+    ("name", "version"),
+    [
+        ("debug", "4.3.4"),
+        ("@types/node", "20.19.0"),
+        ("a", "1.0.0+build.5"),
+        ("Upper", "1.0.0"),
+        ("@s/x", "1.0.0-rc.1"),
+        ("x", None),
+        ("weird name", "1"),
+        ("@scope/n.a_m~e", "0.0.0-0"),
+    ],
+)
+def test_fast_purl_matches_the_reference_encoder(name: str, version: str | None) -> None:
+    from gate.collect.node.graph import fast_npm_purl
+    from gate.purl import npm_purl
+
+    assert fast_npm_purl(name, version) == npm_purl(name, version)
