@@ -154,9 +154,10 @@ class ProvenanceCollector:
             if not path.is_absolute():
                 path = (Path.cwd() / path) if path.exists() else inventory.root / path
             shown = inventory.rel(path)
-            for candidate, owner in self._candidates(path, shown, by_sha, inventory):
+            for candidate, owner, ref in self._candidates(path, shown, by_sha, inventory):
                 verifications.extend(
-                    (owner, v) for v in self._safe_verify(path, candidate, inventory, root, errors)
+                    (owner, v.with_(component=ref) if ref and not v.component else v)
+                    for v in self._safe_verify(path, candidate, inventory, root, errors)
                 )
 
         # Lockfile-named local artifacts: compare with the lockfile's hashes.
@@ -259,28 +260,29 @@ class ProvenanceCollector:
 
     def _candidates(
         self, path: Path, shown: str, by_sha: dict[str | None, _Found], inventory: Inventory
-    ) -> list[tuple[Artifact | None, _Found | None]]:
+    ) -> list[tuple[Artifact | None, _Found | None, str | None]]:
         """Which artifacts an explicit attestation file is about: by the digests it names (statement
         subjects or message digest), then by the sidecar naming convention, then the lockfile's hashes."""
         wanted = self._named_digests(path, shown)
-        out: list[tuple[Artifact | None, _Found | None]] = []
+        out: list[tuple[Artifact | None, _Found | None, str | None]] = []
         for sha in sorted(wanted):
             f = by_sha.get(sha)
             if f is not None:
-                out.append((Artifact(name=f.path.name, digests=f.digests, path=f.path, shown=f.rel), f))
+                art = Artifact(name=f.path.name, digests=f.digests, path=f.path, shown=f.rel)
+                out.append((art, f, f.component.ref if f.component else None))
         if out:
             return out
         for suffix in SIDECAR_SUFFIXES:
             if path.name.endswith(suffix):
                 base = path.with_name(path.name[: -len(suffix)])
                 if base.is_file():
-                    return [(Artifact.from_file(base, shown=inventory.rel(base)), None)]
+                    return [(Artifact.from_file(base, shown=inventory.rel(base)), None, None)]
         for c in inventory.components:
             for h in c.hashes:
                 if h.alg == "sha256" and h.value.lower() in wanted:
                     names = wanted[h.value.lower()]
-                    return [(Artifact(name=names or c.name, digests={"sha256": h.value.lower()}), None)]
-        return [(None, None)]
+                    return [(Artifact(name=names or c.name, digests={"sha256": h.value.lower()}), None, c.ref)]
+        return [(None, None, None)]
 
     @staticmethod
     def _named_digests(path: Path, shown: str) -> dict[str, str | None]:

@@ -134,6 +134,8 @@ def test_explicit_attestation_bound_through_lockfile_hash(tmp_path: Path) -> Non
     assert run.status == "ok"
     [v] = inv.sections["provenance"]["verifications"]
     assert v["status"] == "verified" and v["kind"] == "pep740"
+    assert v["component"] == "pkg:pypi/pypi-attestations@0.0.19"
+    assert inv.annotations["pkg:pypi/pypi-attestations@0.0.19"]["provenance"][0]["status"] == "verified"
 
 
 @needs_fixtures
