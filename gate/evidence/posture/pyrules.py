@@ -960,12 +960,12 @@ def transport_rules(m: Module) -> list[Finding]:
                 )
     # a hand-written streamable HTTP transport (reads Mcp-Session-Id) with no Origin check anywhere
     if not origin_checked:
-        for node in m.nodes if m.mentions["mcp-session-id"] else []:
-            if isinstance(node, ast.expr) and _headers_read(node, SESSION_KEYS):
+        for item in m.nodes if m.mentions["mcp-session-id"] else []:
+            if isinstance(item, ast.expr) and _headers_read(item, SESSION_KEYS):
                 out.append(
                     m.finding(
                         "origin_validation",
-                        node,
+                        item,
                         "this module serves the MCP streamable HTTP transport but never checks the Origin header",
                         detail="needs-no-origin",
                     )

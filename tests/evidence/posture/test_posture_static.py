@@ -80,15 +80,15 @@ def test_each_flaw_is_reported_where_it_is() -> None:
     assert lines == {
         ("jwt_no_audience", 8),
         ("jwt_no_audience", 12),
-        ("jwt_unverified", 17),
-        ("jwt_no_audience", 21),
+        ("jwt_unverified", 18),
+        ("jwt_no_audience", 22),
     }
     tools = {(f.rule, f.line) for f in scan(STATIC / "wrong_tools.py")}
     assert tools == {("tool_shell", 12), ("tool_shell", 17), ("tool_ssrf", 22)}
     sessions = {f.line for f in scan(STATIC / "wrong_session_id.py")}
     assert sessions == {7, 16, 21, 26}
     passthrough = scan(STATIC / "wrong_passthrough.py")
-    assert [f.line for f in passthrough] == [16]
+    assert [f.line for f in passthrough] == [17]
     assert "headers" in passthrough[0].message
 
 
@@ -131,6 +131,6 @@ def test_unparseable_and_binary_sources_do_not_stop_the_scan(tmp_path: Path) -> 
     (tmp_path / "deep.py").write_text("x = " + "(" * 5000 + ")" * 5000 + "\n")
     (tmp_path / "deep.ts").write_text("const x = " + "[" * 5000 + "]" * 5000 + ";\nconst api_key = 1;\n")
     paths = [(p, p.name) for p in sorted(tmp_path.iterdir())]
-    findings, stats, errors = scan_source(paths)
+    findings, _, errors = scan_source(paths)
     assert findings == []
     assert [e.file for e in errors] == ["binary.js"]

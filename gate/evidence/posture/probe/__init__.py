@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import itertools
 import json
 import math
 import os
@@ -338,6 +337,9 @@ class Probe:
         metadata_url = self.check_www_authenticate(first)
         self.check_metadata(metadata_url)
         valid = self.check_tokens() if requires_auth else None
+        if not requires_auth:
+            for check in ("token_accepted", "token_audience", "token_expired", "token_scope"):
+                self.add(check, "skipped", "not run: the server asks for no token at all")
         self.check_sessions(valid, requires_auth)
         self.check_origin(valid, requires_auth)
         self.check_passthrough(valid, requires_auth)

@@ -155,11 +155,12 @@ def request(
     else:
         conn = http.client.HTTPConnection(address, port, timeout=timeout)
     watchdog: threading.Timer | None = None
+    fired = threading.Event()
     try:
         conn.connect()
         sock = conn.sock
         # a hard deadline even for a server that trickles bytes slower than the per-read timeout
-        watchdog = threading.Timer(timeout + 0.5, _shutdown, args=(sock,))
+        watchdog = threading.Timer(timeout + 0.5, _shutdown, args=(sock, fired))
         watchdog.daemon = True
         watchdog.start()
         conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
@@ -212,12 +213,13 @@ def request(
         if watchdog is not None:
             watchdog.cancel()
         conn.close()
-    if ex.error is None and time.monotonic() > deadline + 0.4:
-        ex.error = f"timed out after {timeout:.0f} s"
+    if fired.is_set():
+        ex.error = f"timed out after {timeout:g} s (the server answered too slowly)"
     return ex
 
 
-def _shutdown(sock: socket.socket | None) -> None:
+def _shutdown(sock: socket.socket | None, fired: threading.Event) -> None:
+    fired.set()
     if sock is None:
         return
     try:

@@ -59,7 +59,7 @@ def verify(token: str) -> dict[str, Any] | None:
 
 
 class Handler(BaseHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:

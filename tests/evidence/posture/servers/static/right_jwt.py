@@ -8,3 +8,4 @@ def verify(token: str) -> dict:
     header = jwt.get_unverified_header(token)
     assert header.get("alg") == "RS256"
     return jwt.decode(token, KEY, algorithms=["RS256"], audience=AUDIENCE, issuer="https://login.example.com")
+# ruff: noqa

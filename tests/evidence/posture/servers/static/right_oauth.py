@@ -22,3 +22,4 @@ def authorize_url(redirect_uri: str) -> tuple[str, str]:
 
 def redirect_ok(redirect_uri: str) -> bool:
     return redirect_uri in REGISTERED
+# ruff: noqa

@@ -6,3 +6,4 @@ api_key = "<API_KEY>"
 token_url = "https://login.example.com/oauth2/token"
 password_field = "password"
 EXAMPLE = "sk-proj-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+# ruff: noqa

@@ -17,3 +17,4 @@ async def handle(request: Request) -> JSONResponse:
     if SESSIONS.get(sid, {}).get("user") != user:
         return JSONResponse({"error": "forbidden"}, status_code=403)
     return JSONResponse({"hello": user})
+# ruff: noqa

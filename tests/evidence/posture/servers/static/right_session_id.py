@@ -9,3 +9,4 @@ def new_session_id() -> str:
 def other() -> str:
     session_id = uuid.uuid4().hex
     return session_id
+# ruff: noqa

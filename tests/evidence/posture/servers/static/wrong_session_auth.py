@@ -8,3 +8,4 @@ async def handle(request: Request) -> JSONResponse:
     sid = request.headers.get("mcp-session-id")
     user = SESSIONS[sid]["user"]
     return JSONResponse({"hello": user})
+# ruff: noqa

@@ -24,3 +24,4 @@ def legacy() -> str:
 
 def timed() -> dict:
     return {"session_id": str(int(time.time() * 1000))}
+# ruff: noqa

@@ -20,3 +20,4 @@ def disk(mount: str) -> int:
 @mcp.tool()
 def fetch(url: str) -> str:
     return requests.get(url, timeout=10).text
+# ruff: noqa

@@ -12,3 +12,4 @@ loose = TransportSecuritySettings(enable_dns_rebinding_protection=False)
 
 if __name__ == "__main__":
     uvicorn.run(app, host="0.0.0.0", port=8000)
+# ruff: noqa
