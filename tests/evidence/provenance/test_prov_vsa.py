@@ -144,3 +144,14 @@ def test_write_check_vsa_names_release_artifacts(tmp_path: Path) -> None:
     stmt = json.loads(base64.b64decode(json.loads(out.read_text())["payload"]))
     assert [s["name"] for s in stmt["subject"]] == ["dist/server-1.0.tar.gz"]
     assert stmt["predicate"]["inputAttestations"] == [{"uri": "dist/server-1.0.tar.gz.sigstore.json"}]
+
+
+def test_keyless_without_ambient_token_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sigstore.oidc
+
+    from gate.errors import UsageError
+
+    monkeypatch.setattr(sigstore.oidc, "detect_credential", lambda *a, **k: None)
+    with pytest.raises(UsageError) as e:
+        vsa.sign_vsa(vsa.build_vsa(DOC, SBOM, Evaluation(results=())))
+    assert "ambient OIDC token" in e.value.message
