@@ -213,6 +213,10 @@ def build_components(
 ) -> list[Component]:
     """Components of one graph, for one project. ``direct_names`` overrides which package names are the
     project's direct dependencies (the manifest's declared names); the graph's roots otherwise."""
+    for pkg in graph.packages:
+        if not _VALID_NAME.match(pkg.name):
+            at = f"line {pkg.line}: " if pkg.line else ""
+            raise InputError(f"{at}invalid package name {pkg.name[:80]!r}", path=pkg.file or graph.file)
     index = _Index(graph.packages)
     scope_of = scopes(graph)
     direct = direct_names if direct_names is not None else direct_keys(graph)
@@ -276,6 +280,7 @@ def table(parent: Any, key: str) -> dict[str, Any]:
 
 
 _HEX = re.compile(r"[0-9a-f]+")
+_VALID_NAME = re.compile(r"^([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$")
 _HEX_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64, "sha384": 96, "sha512": 128, "blake2b": 128}
 MAX_REQUIREMENT_CHARS = 8192
 MAX_REQUIREMENT_NESTING = 32

@@ -48,14 +48,14 @@ class _Line:
     comments: list[str] = field(default_factory=list)
 
 
-def _logical_lines(text: str) -> list[_Line]:
+def _logical_lines(text: str, shown: str) -> list[_Line]:
     """Join ``\\`` continuations, strip comments; keep comment-only lines for ``# via`` parsing."""
     out: list[_Line] = []
     buf: list[str] = []
     start = 0
     for n, raw in enumerate(text.splitlines(), 1):
         if n > MAX_LINES:
-            break
+            raise InputError(f"more than {MAX_LINES} lines", path=shown)
         stripped = raw.strip()
         if not buf and stripped.startswith("#"):
             if out:
@@ -188,7 +188,7 @@ class _Reader:
         outer = self.current_dir
         self.current_dir = resolved.parent
         try:
-            for ln in _logical_lines(text):
+            for ln in _logical_lines(text, shown):
                 self.line(ln, resolved, shown, constraint=constraint)
         finally:
             self.current_dir = outer
@@ -245,7 +245,8 @@ class _Reader:
                 name, version = _local_project(local, self.root)
             if name is None:
                 self.errors.append((f"cannot tell the package name of {url!r}", shown, line))
-                name = url.split("#")[0].rstrip("/").rsplit("/", 1)[-1] or url
+                tail = url.split("#")[0].split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+                name = re.sub(r"[^A-Za-z0-9._-]+", "-", tail).strip("-._") or "unknown"
             return self._url_package(name, version, url, editable, hashes, shown, line, None)
         check_requirement_text(text, shown, line)
         try:
