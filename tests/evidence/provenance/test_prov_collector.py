@@ -279,3 +279,35 @@ def test_broken_sidecar_is_a_failed_verification(tmp_path: Path) -> None:
     assert ProvenanceCollector().collect(inv).status == "ok"
     [v] = inv.sections["provenance"]["verifications"]
     assert v["status"] == "failed" and "invalid JSON" in v["reason"]
+
+
+def test_sbom_properties_extension(tmp_path: Path) -> None:
+    import hashlib
+
+    from gate.evidence.provenance.collector import sbom_properties
+
+    target = tmp_path / "t"
+    (target / "vendor").mkdir(parents=True)
+    (target / "vendor" / "dep-1.0-py3-none-any.whl").write_bytes(b"wheel")
+    inv = _inventory(target)
+    inv.components.append(
+        Component(
+            ref="pkg:pypi/dep@1.0",
+            name="dep",
+            version="1.0",
+            hashes=(Hash("sha256", hashlib.sha256(b"wheel").hexdigest()),),
+            source=Source(kind="path", url="vendor/dep-1.0-py3-none-any.whl"),
+        )
+    )
+    ProvenanceCollector().collect(inv)
+    assert sbom_properties in inv.sbom_extensions
+    doc = {
+        "components": [
+            {"bom-ref": "pkg:pypi/dep@1.0", "name": "dep", "properties": [{"name": "x", "value": "y"}]}
+        ]
+    }
+    sbom_properties(doc, inv)
+    props = {p["name"]: p["value"] for p in doc["components"][0]["properties"]}
+    assert props["gate:provenance:status"] == "verified"
+    assert props["gate:provenance:kinds"] == "lockfile-hash"
+    assert props["x"] == "y"
