@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import pickletools
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -81,7 +82,19 @@ def _from_result(result: Any, label: str) -> PickleScan:
     )
 
 
+def _parses(data: bytes) -> bool:
+    """The stream starts with at least one well-formed opcode (else it is not a pickle at all)."""
+    try:
+        for _ in pickletools.genops(io.BytesIO(data[:65536])):
+            return True
+    except Exception:  # noqa: BLE001 - malformed
+        return False
+    return False
+
+
 def scan_pickle_bytes(data: bytes, label: str) -> PickleScan:
+    if not _parses(data):
+        return PickleScan(status="error", scanned=[label], errors=[f"{label}: not a valid pickle stream"])
     try:
         result = _ps.scan_pickle_bytes(io.BytesIO(data), label, multiple_pickles=True)
     except Exception as e:

@@ -6,7 +6,6 @@ model files of the labelled test projects (``python tests/evidence/artifacts/ai_
 
 from __future__ import annotations
 
-import io
 import json
 import pickle
 import struct
@@ -102,18 +101,57 @@ def torch_zip(path: Path, data_pkl: bytes | None = None, *, name: str = "archive
     return path
 
 
-def zip_bomb_pt(path: Path, expanded: int = 1 << 30) -> Path:
-    """A .pt whose data.pkl is declared and compressed to expand to ``expanded`` bytes of zeros."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
-        zi = zipfile.ZipInfo("archive/data.pkl")
-        zi.compress_type = zipfile.ZIP_DEFLATED
-        with zf.open(zi, "w", force_zip64=True) as fh:
-            chunk = b"\x00" * (1 << 20)
-            for _ in range(expanded >> 20):
-                fh.write(chunk)
-        zf.writestr("archive/version", "3\n")
-    path.write_bytes(buf.getvalue())
+def zip_bomb_pt(path: Path, expanded: int = 1 << 30, *, declared: int | None = None) -> Path:
+    """A .pt whose data.pkl deflates to ``expanded`` bytes of zeros (written without ever holding them:
+    one flushed deflate segment repeated). ``declared`` forges the size the headers claim."""
+    import zlib
+
+    mib = 1 << 20
+    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
+    segment = comp.compress(b"\x00" * mib) + comp.flush(zlib.Z_FULL_FLUSH)
+    count = expanded // mib
+    stream = segment * count + zlib.compressobj(9, zlib.DEFLATED, -15).flush(zlib.Z_FINISH)
+    crc = 0
+    zero = b"\x00" * mib
+    for _ in range(count):
+        crc = zlib.crc32(zero, crc)
+    size = declared if declared is not None else count * mib
+    name = b"archive/data.pkl"
+    extra = struct.pack("<HHQQ", 1, 16, size, len(stream))  # zip64: real sizes
+    local = (
+        struct.pack(
+            "<IHHHHHIIIHH", 0x04034B50, 45, 0, 8, 0, 0, crc, 0xFFFFFFFF, 0xFFFFFFFF, len(name), len(extra)
+        )
+        + name
+        + extra
+    )
+    central = (
+        struct.pack(
+            "<IHHHHHHIIIHHHHHII",
+            0x02014B50,
+            45,
+            45,
+            0,
+            8,
+            0,
+            0,
+            crc,
+            0xFFFFFFFF,
+            0xFFFFFFFF,
+            len(name),
+            len(extra),
+            0,
+            0,
+            0,
+            0,
+            0,
+        )
+        + name
+        + extra
+    )
+    cd_offset = len(local) + len(stream)
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, len(central), cd_offset, 0)
+    path.write_bytes(local + stream + central + end)
     return path
 
 

@@ -28,8 +28,9 @@ class Answerer:
         self.client = anthropic.Anthropic()
 
     def answer(self, question: str):
-        return self.client.messages.create(model=settings.chat_model, max_tokens=512,
-                                           messages=[{"role": "user", "content": question}])
+        return self.client.messages.create(
+            model=settings.chat_model, max_tokens=512, messages=[{"role": "user", "content": question}]
+        )
 
 
 def rerank(query: str, docs: list[str]):
@@ -43,8 +44,6 @@ def voyage(texts: list[str]):
 
 
 def mistral(prompt: str):
-    with Mistral(api_key="x") as m:
-        pass
     client = Mistral(api_key="x")
     return client.chat.complete(model="mistral-small-latest", messages=[{"role": "user", "content": prompt}])
 

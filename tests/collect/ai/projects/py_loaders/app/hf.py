@@ -29,8 +29,11 @@ def load():
 
 def data():
     squad = ld("rajpurkar/squad", revision="7b6d24c440a36b6815f21b70d25016731768db1f")
-    table = hf_hub_download(repo_id="wikimedia/wikipedia", filename="20231101.en/train-00000-of-00041.parquet",
-                            repo_type="dataset")
+    table = hf_hub_download(
+        repo_id="wikimedia/wikipedia",
+        filename="20231101.en/train-00000-of-00041.parquet",
+        repo_type="dataset",
+    )
     return squad, table
 
 

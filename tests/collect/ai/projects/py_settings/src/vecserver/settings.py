@@ -4,7 +4,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-class ProviderType(str, Enum):
+class ProviderType(str, Enum):  # noqa: UP042 - the style of real settings modules
     FASTEMBED = "fastembed"
 
 
@@ -12,7 +12,9 @@ class EmbeddingSettings(BaseSettings):
     """Which embedding model to use. `str` annotations must never become components."""
 
     provider_type: ProviderType = Field(default=ProviderType.FASTEMBED, validation_alias="EMBEDDING_PROVIDER")
-    model_name: str = Field(default="sentence-transformers/all-MiniLM-L6-v2", validation_alias="EMBEDDING_MODEL")
+    model_name: str = Field(
+        default="sentence-transformers/all-MiniLM-L6-v2", validation_alias="EMBEDDING_MODEL"
+    )
 
 
 class RerankSettings(BaseSettings):
