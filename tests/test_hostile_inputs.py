@@ -9,10 +9,14 @@ runner (``gate sbom``) and, for a few cases, a real ``python -m gate`` subproces
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
+import json
 import os
+import random
 import subprocess
 import sys
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -295,3 +299,115 @@ def test_uv_lock_deep_dependency_chain_is_iterative(tmp_path: Path) -> None:
     inv = collect(Settings(target=target))
     assert len(inv.components) == DEPTH
     assert all(c.scope == "required" for c in inv.components)
+
+
+PYLOCK = """lock-version = "1.0"
+created-by = "uv"
+default-groups = ["dev"]
+
+[[packages]]
+name = "anyio"
+version = "4.6.0"
+marker = "'cli' in extras"
+index = "https://pypi.org/simple"
+dependencies = [{{name = "idna"}}]
+wheels = [{{ name = "a.whl", url = "https://x/a.whl", hashes = {{ sha256 = "{}" }} }}]
+
+[[packages]]
+name = "idna"
+version = "3.10"
+vcs = {{ type = "git", url = "https://github.com/x/y", commit-id = "abc" }}
+
+[[packages]]
+name = "arch"
+version = "1"
+archive = {{ url = "https://x/a.zip", hashes = {{ sha256 = "{}" }} }}
+""".format("a" * 64, "c" * 64)
+
+
+def _mutations(doc: object, rng: random.Random, count: int) -> list[object]:
+    """Copies of ``doc`` with one to three values replaced by values of the wrong type."""
+    values: list[object] = [
+        None,
+        1,
+        1.5,
+        True,
+        "",
+        "x",
+        [],
+        {},
+        [1],
+        {"a": 1},
+        [{"name": 1}],
+        {"name": "x"},
+        "sha256:zz",
+    ]
+    out = []
+    for _ in range(count):
+        copy = json.loads(json.dumps(doc))
+        slots: list[tuple[object, object]] = []
+        stack = [copy]
+        while stack:
+            node = stack.pop()
+            items = (
+                node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
+            )
+            for key, value in list(items):
+                slots.append((node, key))
+                stack.append(value)
+        for _ in range(rng.randint(1, 3)):
+            parent, key = rng.choice(slots)
+            parent[key] = json.loads(json.dumps(rng.choice(values)))  # type: ignore[index]
+        out.append(copy)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("filename", "module"),
+    [
+        ("uv.lock", "uvlock"),
+        ("poetry.lock", "poetrylock"),
+        ("pyproject.toml", "pyproject"),
+        ("pylock.toml", "pylock"),
+    ],
+)
+def test_wrong_types_anywhere_give_input_errors_only(tmp_path: Path, filename: str, module: str) -> None:
+    """Seeded type-confusion fuzzing of the parsed documents: a collector either reads the file or raises
+    InputError; nothing else escapes (an escaping exception would be a crashed collector)."""
+    from unittest import mock
+
+    from gate.collect import Inventory
+    from gate.collect.mcp.server import ServerCollector
+    from gate.collect.python import PythonCollector
+
+    mod = importlib.import_module(f"gate.collect.python.{module}")
+    text = PYLOCK if filename == "pylock.toml" else FORMATS[filename]["valid"]()
+    (tmp_path / filename).write_text(text)
+    outcomes = {"ok": 0, "input-error": 0}
+    for doc in _mutations(tomllib.loads(text), random.Random(filename), 120):
+        with mock.patch.object(mod, "parse_toml", lambda _t, _s, doc=doc: doc):
+            inv = Inventory(Settings(target=tmp_path))
+            try:
+                PythonCollector().collect(inv)
+                outcomes["ok"] += 1
+            except InputError:
+                outcomes["input-error"] += 1
+    assert outcomes["ok"] and outcomes["input-error"], outcomes
+    if filename == "pyproject.toml":
+        ServerCollector().collect(Inventory(Settings(target=tmp_path)))
+
+
+@pytest.mark.parametrize("filename", ["server.json", "package.json"])
+def test_wrong_types_in_json_manifests(tmp_path: Path, filename: str) -> None:
+    from gate.collect import Inventory
+    from gate.collect.mcp.server import ServerCollector
+
+    outcomes = {"ok": 0, "input-error": 0}
+    for doc in _mutations(json.loads(FORMATS[filename]["valid"]()), random.Random(filename), 150):
+        (tmp_path / filename).write_text(json.dumps(doc))
+        try:
+            ServerCollector().collect(Inventory(Settings(target=tmp_path)))
+            outcomes["ok"] += 1
+        except InputError:
+            outcomes["input-error"] += 1
+    assert outcomes["ok"], outcomes

@@ -21,6 +21,10 @@ from gate.safeio import parse_toml
 _ALGS = {"sha256", "sha384", "sha512", "sha1", "md5", "blake2b"}
 
 
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
 def _hashes(table: Any) -> list[Hash]:
     out: list[Hash] = []
     if isinstance(table, dict) and isinstance(table.get("hashes"), dict):
@@ -79,8 +83,8 @@ def parse(text: str, shown: str) -> LockGraph:
         is_root = False
         if isinstance(raw.get("vcs"), dict):
             vcs = raw["vcs"]
-            url = vcs.get("url") or vcs.get("path")
-            commit = vcs.get("commit-id")
+            url = _text(vcs.get("url")) or _text(vcs.get("path"))
+            commit = _text(vcs.get("commit-id"))
             source = Source(
                 kind="git" if vcs.get("type", "git") == "git" else "url",
                 url=f"{url}@{commit}" if url and commit else url,
@@ -93,8 +97,8 @@ def parse(text: str, shown: str) -> LockGraph:
             pinned = isinstance(path, str) and not path.startswith("/") and ".." not in path.split("/")
         elif isinstance(raw.get("archive"), dict):
             archive = raw["archive"]
-            location = archive.get("url") or archive.get("path")
-            source = Source(kind="url" if archive.get("url") else "path", url=location)
+            location = _text(archive.get("url")) or _text(archive.get("path"))
+            source = Source(kind="url" if _text(archive.get("url")) else "path", url=location)
             hashes = _hashes(archive)
             pinned = bool(hashes)
         else:
