@@ -52,6 +52,7 @@ class ApiSource:
         self.cache_hits = 0
         self.errors: list[str] = []
         self._records: dict[str, dict[str, Any]] = {}
+        self._vcache: dict[int, frozenset[Any]] = {}
 
     # -- HTTP ------------------------------------------------------------------------------------------
     def _call(self, method: str, path: str, body: Any = None) -> Any:
@@ -156,7 +157,7 @@ class ApiSource:
                 return Answer(unchecked=f"OSV API record {v['id']} unavailable: {e}")
             if record is None:
                 return Answer(unchecked=f"OSV API has no record {v['id']}")
-            m = match(record, q.ecosystem, q.key, q.version_text, q.version)
+            m = match(record, q.ecosystem, q.key, q.version_text, q.version, self._vcache)
             if m is None and not record.get("withdrawn"):
                 # The server says it matches; keep its word (our ranges may lack data it has).
                 m = Match(

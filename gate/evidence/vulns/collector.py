@@ -271,10 +271,15 @@ class VulnCollector:
         )
         section.setdefault("expired_exceptions", [])
         inventory.sections["vulnerabilities"] = section
-        from gate.sbom.vulnerabilities import add_vulnerabilities
+        if sbom_extension not in inventory.sbom_extensions:
+            inventory.sbom_extensions.append(sbom_extension)
 
-        if add_vulnerabilities not in inventory.sbom_extensions:
-            inventory.sbom_extensions.append(add_vulnerabilities)
+
+def sbom_extension(doc: dict[str, Any], inventory: Inventory) -> None:
+    """Adds the CycloneDX ``vulnerabilities`` section; the SBOM writer is imported only when an SBOM is built."""
+    from gate.sbom.vulnerabilities import add_vulnerabilities
+
+    add_vulnerabilities(doc, inventory)
 
 
 def _unchecked(c: Component, code: str, reason: str) -> dict[str, Any]:

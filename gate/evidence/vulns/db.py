@@ -32,7 +32,7 @@ from gate import clock
 from gate.errors import InputError
 from gate.evidence.vulns.osv import match, package_keys
 from gate.evidence.vulns.source import Answer, Query, SourceError
-from gate.safeio import parse_json, parse_yaml
+from gate.safeio import parse_yaml
 
 MANIFEST = "manifest.json"
 DB_SCHEMA = "gate/vulndb/v1"
@@ -76,14 +76,24 @@ def _age_days(when: dt.datetime | None) -> float | None:
 
 
 def parse_record(data: bytes, shown: str) -> dict[str, Any] | None:
-    """One OSV record from JSON or YAML bytes; ``None`` for files that are not records (no ``id``)."""
+    """One OSV record from JSON or YAML bytes; ``None`` for files that are not records (no ``id``).
+
+    JSON goes straight to the C parser (size-bounded above; absurd nesting raises RecursionError, caught
+    here): the per-character safety scan of ``gate.safeio`` would cost more than the whole database load.
+    YAML goes through ``gate.safeio`` (alias bombs)."""
     if len(data) > MAX_RECORD_BYTES:
         raise SourceError(f"{shown}: record larger than {MAX_RECORD_BYTES // (1024 * 1024)} MiB")
     try:
-        text = data.decode("utf-8-sig")
-        value = parse_yaml(text, shown) if shown.endswith((".yaml", ".yml")) else parse_json(text, shown)
+        if shown.endswith((".yaml", ".yml")):
+            value = parse_yaml(data.decode("utf-8-sig"), shown)
+        else:
+            value = json.loads(data)
     except UnicodeDecodeError as e:
         raise SourceError(f"{shown}: not valid UTF-8") from e
+    except RecursionError as e:
+        raise SourceError(f"{shown}: nested too deeply") from e
+    except ValueError as e:
+        raise SourceError(f"{shown}: invalid JSON ({e})") from e
     except InputError as e:
         raise SourceError(e.diagnostics()) from e
     if not isinstance(value, dict) or not isinstance(value.get("id"), str):
@@ -155,6 +165,9 @@ class Database:
         self.max_age_days: float | None = None
         # managed stores: per ecosystem (file handle path, {name: [[offset, length], ...]})
         self._lazy: dict[str, tuple[Path, dict[str, list[list[int]]]]] = {}
+        # Parsed ``versions`` lists of the records this database holds (alive as long as it is).
+        self._vcache: dict[int, frozenset[Any]] = {}
+        self._files: dict[str, str] = {}  # record id -> file or zip member it came from
 
     # -- loading ---------------------------------------------------------------------------------------
     @classmethod
@@ -182,7 +195,6 @@ class Database:
         by_id: dict[str, dict[str, Any]] = {}
         for member, record in items:
             rid = record["id"]
-            record.setdefault("_gate_file", member)
             prev = by_id.get(rid)
             if prev is not None:
                 self.duplicates += 1
@@ -190,6 +202,7 @@ class Database:
                 if str(record.get("modified", "")) <= str(prev.get("modified", "")):
                     continue
             by_id[rid] = record
+            self._files[rid] = member
         newest: dt.datetime | None = None
         for rid in sorted(by_id):
             record = by_id[rid]
@@ -283,7 +296,7 @@ class Database:
                 continue
             matches = []
             for record in self.records_for(q.ecosystem, q.key):
-                m = match(record, q.ecosystem, q.key, q.version_text, q.version)
+                m = match(record, q.ecosystem, q.key, q.version_text, q.version, self._vcache)
                 if m is not None:
                     matches.append(m)
             out[q] = Answer(matches=matches)
@@ -308,8 +321,9 @@ class Database:
 
     def source_of(self, record: dict[str, Any]) -> dict[str, Any]:
         out = {"kind": self.shape, "database": self.path.name}
-        if "_gate_file" in record:
-            out["file"] = record["_gate_file"]
+        member = self._files.get(str(record.get("id")))
+        if member:
+            out["file"] = member
         return out
 
 

@@ -10,8 +10,10 @@ never guessed at: an unparseable ``introduced`` counts as ``0`` and an unparseab
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from gate.evidence.vulns.versions import UnparseableVersion, normalize_name, parse
@@ -178,10 +180,16 @@ def _in_range(
 
 
 def match(
-    record: dict[str, Any], ecosystem: str, name_key: str, version_text: str, version: Any
+    record: dict[str, Any],
+    ecosystem: str,
+    name_key: str,
+    version_text: str,
+    version: Any,
+    cache: dict[int, frozenset[Any]] | None = None,
 ) -> Match | None:
     """The record's match for this package version, or None. ``version`` is already parsed for
-    ``ecosystem``; the caller reports versions that do not parse."""
+    ``ecosystem``; the caller reports versions that do not parse. ``cache`` (owned by a source that keeps its
+    records alive) holds the parsed ``versions`` lists between calls."""
     if record.get("withdrawn"):
         return None
     affected = False
@@ -197,19 +205,11 @@ def match(
         if eco != ecosystem or normalize_name(eco, str(pkg.get("name", ""))) != name_key:
             continue
         listed = aff.get("versions")
-        if isinstance(listed, list):
-            for item in listed:
-                if not isinstance(item, str):
-                    continue
-                if item == version_text:
-                    affected = True
-                    break
-                try:
-                    if parse(ecosystem, item) == version:
-                        affected = True
-                        break
-                except UnparseableVersion:
-                    continue
+        if isinstance(listed, list) and (
+            version_text in listed
+            or version_key(ecosystem, version_text) in _version_set(aff, ecosystem, cache)
+        ):
+            affected = True
         for rng in aff.get("ranges") or ():
             if not isinstance(rng, dict):
                 continue
@@ -237,6 +237,47 @@ def match(
     return Match(
         record=record, fixed=tuple(above[v] for v in sorted(above)), notes=tuple(n for n in notes if n)
     )
+
+
+_PLAIN_RELEASE = re.compile(r"\d+(?:\.\d+)*")
+
+
+@lru_cache(maxsize=262144)
+def version_key(ecosystem: str, text: str) -> Any:
+    """A hashable key equal for equal versions: plain PEP 440 releases ("2.10", "2.10.0") without building
+    a Version (the common case, and hot: every advisory lists hundreds of versions), else the parsed version."""
+    if ecosystem == "PyPI" and _PLAIN_RELEASE.fullmatch(text):
+        parts = [int(p) for p in text.split(".")]
+        while len(parts) > 1 and parts[-1] == 0:
+            parts.pop()
+        return tuple(parts)
+    v = parse(ecosystem, text)
+    if ecosystem == "PyPI" and not (v.epoch or v.pre or v.post is not None or v.dev is not None or v.local):
+        parts = list(v.release)
+        while len(parts) > 1 and parts[-1] == 0:
+            parts.pop()
+        return tuple(parts)  # "v2.10", "02.10.0": the same key as "2.10"
+    return v
+
+
+def _version_set(
+    aff: dict[str, Any], ecosystem: str, cache: dict[int, frozenset[Any]] | None
+) -> frozenset[Any]:
+    """The ``versions`` list of one affected entry as version keys, computed once per scan when a cache is
+    given (records are shared by every query of a scan, and by pip-audit's fix resolution)."""
+    cached = cache.get(id(aff)) if cache is not None else None
+    if cached is None:
+        parsed = set()
+        for item in aff.get("versions") or ():
+            if isinstance(item, str):
+                try:
+                    parsed.add(version_key(ecosystem, item))
+                except UnparseableVersion:
+                    continue
+        cached = frozenset(parsed)
+        if cache is not None:
+            cache[id(aff)] = cached
+    return cached
 
 
 # -- severity --------------------------------------------------------------------------------------------
@@ -317,9 +358,8 @@ def _id_priority(i: str) -> tuple[int, str]:
     return (0 if i.startswith("PYSEC") else 1 if i.startswith("CVE") else 2, i)
 
 
-def group_matches(matches: Iterable[Match], source: dict[str, Any], ecosystem: str) -> list[Finding]:
-    """Merge matches whose ids and aliases intersect (CVE, GHSA, PYSEC of one vulnerability) into one
-    finding each, sorted by id."""
+def alias_groups(matches: Iterable[Match]) -> list[list[Match]]:
+    """Matches whose ids and aliases intersect, transitively (CVE, GHSA, PYSEC of one vulnerability)."""
     items = sorted(matches, key=lambda m: m.id)
     parent = list(range(len(items)))
 
@@ -339,8 +379,18 @@ def group_matches(matches: Iterable[Match], source: dict[str, Any], ecosystem: s
     groups: dict[int, list[Match]] = {}
     for i, m in enumerate(items):
         groups.setdefault(find(i), []).append(m)
+    return list(groups.values())
+
+
+def primary_id(ids: Iterable[str]) -> str:
+    return min(ids, key=_id_priority)
+
+
+def group_matches(matches: Iterable[Match], source: dict[str, Any], ecosystem: str) -> list[Finding]:
+    """One finding per alias group, sorted by id."""
+    groups = alias_groups(matches)
     findings = []
-    for members in groups.values():
+    for members in groups:
         ids: set[str] = set()
         for m in members:
             ids |= record_ids(m.record)

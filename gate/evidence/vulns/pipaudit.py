@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from gate.evidence.vulns.osv import alias_groups, primary_id, record_ids
 from gate.evidence.vulns.source import Answer, Query, VulnSource
 from gate.evidence.vulns.versions import UnparseableVersion, normalize_name, parse
 
@@ -52,20 +53,26 @@ if AVAILABLE:
             return out
 
         def _results(self, answer: Answer) -> list[Any]:
+            # One result per alias group (PYSEC first, as pip-audit orders ids), with the group's fixes:
+            # the auditor's own alias merging then has nothing left to do.
             results = []
-            for m in answer.matches:
-                rec = m.record
-                text = rec.get("summary") or rec.get("details") or "N/A"
-                fixes = []
-                for f in m.fixed:
-                    try:
-                        fixes.append(parse("PyPI", f))
-                    except UnparseableVersion:
-                        continue
+            for members in alias_groups(answer.matches):
+                ids: set[str] = set()
+                fixes = set()
+                text = ""
+                for m in members:
+                    ids |= record_ids(m.record)
+                    for f in m.fixed:
+                        try:
+                            fixes.add(parse("PyPI", f))
+                        except UnparseableVersion:
+                            continue
+                for m in sorted(members, key=lambda m: primary_id([m.id])):
+                    text = text or str(m.record.get("summary") or m.record.get("details") or "")
                 results.append(
                     VulnerabilityResult.create(
-                        ids=[rec["id"], *[a for a in rec.get("aliases") or () if isinstance(a, str)]],
-                        description=" ".join(str(text).split()),
+                        ids=sorted(ids),
+                        description=" ".join(text.split()) or "N/A",
                         fix_versions=sorted(fixes),
                         published=None,
                     )
@@ -77,7 +84,7 @@ if AVAILABLE:
                 return spec, []
             (q,) = self._queries([spec])
             answer = self.source.query([q])[q]
-            self.answers.setdefault((q.key, q.version_text), answer)
+            self.answers.setdefault((q.key, str(q.version)), answer)
             return spec, self._results(answer)
 
         def query_all(self, specs: Iterator[Any]) -> Iterator[tuple[Any, list[Any]]]:
@@ -120,7 +127,8 @@ def audit(
         return source.query(queries), {}
     service = GateService(source)
     deps = [ResolvedDependency(q.name, q.version) for q in queries]
-    by_key = {(q.key, q.version_text): q for q in queries}
+    # pip-audit carries versions as packaging Versions: key by their normal form.
+    by_key = {(q.key, str(q.version)): q for q in queries}
     auditor = Auditor(service)
     results: dict[Any, list[Any]] = {}
     unique_counts: dict[Query, int] = {}
@@ -131,7 +139,7 @@ def audit(
             results[dep] = vulns
     answers: dict[Query, Answer] = {}
     for q in queries:
-        answers[q] = service.answers.get((q.key, q.version_text)) or Answer(
+        answers[q] = service.answers.get((q.key, str(q.version))) or Answer(
             unchecked="not answered by the source"
         )
     suggestions: dict[Query, dict[str, Any]] = {}
