@@ -148,7 +148,7 @@ def verify(path: str, **params: Any) -> None:
         except ValueError as e:
             raise UsageError(f"--publisher is not JSON: {e}") from e
     root = trust.load(params["trusted_root"]) if params["trusted_root"] else trust.pinned()
-    root.sigstore_root  # noqa: B018 - a broken --trusted-root is a usage error, reported before anything else
+    _ = root.sigstore_root  # a broken --trusted-root is a usage error, reported before anything else
     expect = Expectation(
         identity=params["identity"],
         issuer=params["issuer"],
@@ -223,7 +223,7 @@ def verify_vsa(vsa_path: str, **params: Any) -> None:
     from gate.evidence.provenance.artifact import Artifact
 
     root = trust.load(params["trusted_root"]) if params["trusted_root"] else trust.pinned()
-    root.sigstore_root  # noqa: B018
+    _ = root.sigstore_root
     artifacts = [Artifact.from_file(Path(p), shown=p) for p in params["subjects"]]
     result = vsa.verify_vsa_file(
         Path(vsa_path),

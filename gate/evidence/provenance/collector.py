@@ -97,7 +97,7 @@ class ProvenanceCollector:
         errors: list[CollectorError] = []
         root_path = settings.option("trusted_root")
         root = trust.load(root_path) if root_path else trust.pinned()
-        root.sigstore_root  # noqa: B018 - a broken --trusted-root is a user error, reported now
+        _ = root.sigstore_root  # a broken --trusted-root is a user error, reported now
         if root_path:
             # Evidence stays machine-independent: the root's path relative to the target, or its name.
             shown = inventory.rel(Path(root_path))
