@@ -324,3 +324,26 @@ def header_lines(text: str, header: str) -> list[int]:
         if line.strip() == header:
             out.append(n)
     return out
+
+
+def entry_lines(text: str, header: str, entries: list[Any]) -> list[int | None]:
+    """The 1-based line of each array-of-tables entry (``[[package]]``), matched by position. When the
+    headers cannot be matched one to one (an entry written inline, a header inside a multi-line string),
+    each entry's ``name = "..."`` line is searched for in order instead."""
+    headers = header_lines(text, header)
+    if len(headers) == len(entries):
+        return list(headers)
+    lines = text.splitlines()
+    out: list[int | None] = []
+    pos = 0
+    for entry in entries:
+        name = entry.get("name") if isinstance(entry, dict) else None
+        found = None
+        if isinstance(name, str):
+            needle = f'name = "{name}"'
+            for n in range(pos, len(lines)):
+                if needle in lines[n]:
+                    found, pos = n + 1, n + 1
+                    break
+        out.append(found)
+    return out

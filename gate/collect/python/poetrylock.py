@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gate.collect.python.graph import Edge, LockGraph, Package, header_lines, parse_hash, table
+from gate.collect.python.graph import Edge, LockGraph, Package, entry_lines, parse_hash, table
 from gate.errors import InputError
 from gate.model import Hash, Source
 from gate.purl import normalize_python_name
@@ -59,9 +59,7 @@ def parse(text: str, shown: str) -> tuple[LockGraph, dict[str, Any]]:
     if not raw_packages and not metadata:
         raise InputError("not a Poetry lockfile (no packages and no [metadata])", path=shown)
     old_files = table(metadata, "files")
-    lines = header_lines(text, "[[package]]")
-    if len(lines) != len(raw_packages):
-        lines = []
+    lines = entry_lines(text, "[[package]]", raw_packages)
     graph = LockGraph(file=shown, kind="poetry.lock")
     old_files_by_key = {normalize_python_name(str(k)): v for k, v in old_files.items()}
     for n, raw in enumerate(raw_packages):

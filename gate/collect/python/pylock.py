@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gate.collect.python.graph import Edge, LockGraph, Package, header_lines
+from gate.collect.python.graph import Edge, LockGraph, Package, entry_lines
 from gate.collect.python.markers import Leaf, names_in, possibly_true
 from gate.collect.python.requirements import is_dev_file
 from gate.errors import InputError
@@ -63,9 +63,7 @@ def parse(text: str, shown: str) -> LockGraph:
     raw_packages = doc.get("packages", [])
     if not isinstance(raw_packages, list):
         raise InputError("'packages' must be an array of tables", path=shown)
-    lines = header_lines(text, "[[packages]]")
-    if len(lines) != len(raw_packages):
-        lines = []
+    lines = entry_lines(text, "[[packages]]", raw_packages)
     default_groups = doc.get("default-groups")
     prod_groups = (
         {str(g) for g in default_groups if not is_dev_file(str(g))}

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
-from gate.collect.python.graph import Edge, LockGraph, Package, header_lines, parse_hash, table
+from gate.collect.python.graph import Edge, LockGraph, Package, entry_lines, parse_hash, table
 from gate.errors import InputError
 from gate.model import Hash, Source
 from gate.purl import normalize_python_name
@@ -99,9 +99,7 @@ def parse(text: str, shown: str) -> LockGraph:
         raise InputError("'package' must be an array of tables", path=shown)
     if "version" not in doc and not raw_packages:
         raise InputError("not a uv lockfile (no 'version' and no packages)", path=shown)
-    lines = header_lines(text, "[[package]]")
-    if len(lines) != len(raw_packages):
-        lines = []
+    lines = entry_lines(text, "[[package]]", raw_packages)
     graph = LockGraph(file=shown, kind="uv.lock")
     for n, raw in enumerate(raw_packages):
         where = f"package #{n + 1}"

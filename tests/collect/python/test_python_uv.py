@@ -206,3 +206,15 @@ requires-dist = [{ name = "ws-core", editable = "packages/core" }]
     assert projects["packages/core"].parent == projects["."].ref
     assert projects["packages/core"].lockfiles == ("uv.lock",)
     assert all(m.lockfile == "uv.lock" for m in inv.manifests)
+
+
+def test_lines_without_table_headers(tmp_path: Path) -> None:
+    """Entries written inline (no ``[[package]]`` header) are located by their ``name = "..."`` line."""
+    (tmp_path / "uv.lock").write_text(
+        'version = 1\npackage = [\n  { name = "app", version = "0.1.0", source = { editable = "." },'
+        ' dependencies = [{ name = "idna" }] },\n'
+        '  { name = "idna", version = "3.10", source = { registry = "https://pypi.org/simple" } },\n]\n'
+    )
+    _, comps = collect(tmp_path)
+    (idna,) = comps
+    assert idna.locations[0].line == 4 and idna.scope == "required"
