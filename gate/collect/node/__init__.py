@@ -69,6 +69,7 @@ class _Run:
             rel = self.inv.rel(pp if pp.is_absolute() else self.root / pp)
             wanted.append(posixpath.normpath(rel))
         self.wanted = wanted
+        self.covered: set[str] = set()  # folders whose package.json an installed tree already accounts for
 
     # -- selection -----------------------------------------------------------------------------------
     def selected(self, rel: str) -> bool:
@@ -92,12 +93,19 @@ class _Run:
     def run(self) -> CollectorRun:
         target = self.root
         nm_option = self.inv.settings.option("node_modules")
-        if target.is_dir() and target.name == "node_modules":
-            self.read_installed_tree(target)
-        elif nm_option:
-            self.read_installed_tree(Path(nm_option))
+        installed = target if target.is_dir() and target.name == "node_modules" else None
+        if installed is None and nm_option:
+            p = Path(nm_option)
+            installed = p if p.name == "node_modules" else p / "node_modules"
+            if not installed.is_dir():
+                raise InputError("not a node_modules folder (nor a folder holding one)", path=str(nm_option))
+            if safeio.is_within(installed.parent, self.root):
+                # The installed tree accounts for its project's package.json (no "unlocked manifest").
+                self.covered.add(self.inv.rel(installed.parent))
         if target.is_dir() and target.name != "node_modules":
             self.read_tree()
+        if installed is not None:
+            self.read_installed_tree(installed)
         status: CollectorStatus = "incomplete" if self.incomplete else "ok"
         if not self.stats["lockfiles"] and not self.stats["projects"]:
             return CollectorRun(
@@ -114,7 +122,7 @@ class _Run:
                 lockfiles.setdefault(self.inv.rel(path.parent), []).append(path)
             elif name == "package.json":
                 manifests[self.inv.rel(path.parent)] = path
-        covered: set[str] = set()
+        covered: set[str] = set(self.covered)
         for folder in sorted(lockfiles, key=lambda d: (d.count("/"), d)):
             if not self.may_contain_selected(folder):
                 continue
@@ -413,10 +421,7 @@ class _Run:
         self.stats["components"] += len(direct)
 
     # -- installed tree -------------------------------------------------------------------------------
-    def read_installed_tree(self, path: Path) -> None:
-        nm = path if path.name == "node_modules" else path / "node_modules"
-        if not nm.is_dir():
-            raise InputError("not a node_modules folder (nor a folder holding one)", path=str(path))
+    def read_installed_tree(self, nm: Path) -> None:
         graph, lockfile_shown = read_installed(
             nm, self.root if safeio.is_within(nm, self.root) else nm.parent, self.inv.rel
         )
@@ -433,11 +438,23 @@ class _Run:
             parent=self.enclosing_project(folder),
         )
         built = build(graph, ctx)
-        for proj in built.projects:
-            self.taken.add(proj.ref)
-        self.inv.projects.extend(replace(p, extra={**p.extra, "installed": True}) for p in built.projects)
+        # A lockfile in the same folder already made the project: the installed packages belong to it.
+        existing = next((p for p in self.inv.projects if p.path == folder and p.ecosystem == "npm"), None)
+        if existing is not None:
+            same = {p.ref: existing.ref for p in built.projects}
+            built.components = [
+                replace(
+                    c,
+                    projects=tuple(sorted({same.get(x, x) for x in c.projects})),
+                    dependencies=tuple(sorted({same.get(x, x) for x in c.dependencies})),
+                )
+                for c in built.components
+            ]
+        else:
+            self.taken.update(p.ref for p in built.projects)
+            self.inv.projects.extend(replace(p, extra={**p.extra, "installed": True}) for p in built.projects)
+            self.inv.manifests.extend(built.manifests)
         self.inv.components.extend(replace(c, extra={**c.extra, "installed": True}) for c in built.components)
-        self.inv.manifests.extend(built.manifests)
         if built.lockfile is not None:
             self.inv.lockfiles.append(built.lockfile)
         self.stats["lockfiles"] += 1
