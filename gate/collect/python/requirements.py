@@ -63,7 +63,11 @@ def _logical_lines(text: str, shown: str) -> list[_Line]:
             continue
         if not buf:
             start = n
-        body = re.split(r"(^|\s)#", raw, maxsplit=1)[0] if "#" in raw else raw
+        body, inline = raw, ""
+        if "#" in raw:
+            m = re.search(r"(^|\s)#", raw)
+            if m:
+                body, inline = raw[: m.start()], raw[m.end() - 1 :].strip()
         if body.rstrip().endswith("\\"):
             buf.append(body.rstrip()[:-1])
             continue
@@ -71,7 +75,8 @@ def _logical_lines(text: str, shown: str) -> list[_Line]:
         joined = " ".join(part.strip() for part in buf).strip()
         buf = []
         if joined:
-            out.append(_Line(joined, start))
+            # pip-compile --annotation-style=line: "pkg==1.0  # via a, b" on the same line.
+            out.append(_Line(joined, start, [inline] if inline else []))
     if buf:
         joined = " ".join(part.strip() for part in buf).strip()
         if joined:
@@ -85,7 +90,7 @@ def _via(comments: list[str]) -> list[str]:
     for c in comments:
         m = _VIA_ONE.match(c)
         if m:
-            parents.append(m.group(1).strip())
+            parents.extend(p.strip() for p in m.group(1).split(",") if p.strip())
             in_list = False
             continue
         if _VIA_HEAD.match(c):
@@ -297,6 +302,11 @@ class _Reader:
             pinned = bool(re.fullmatch(r"[0-9a-f]{40}", rev))
             source = Source(kind="git" if lowered.startswith("git+") else "url", url=url)
         elif "://" in url and not lowered.startswith("file:"):
+            # pip checks a "#sha256=..." fragment like a --hash.
+            m = re.search(r"#(?:.*&)?(sha256|sha384|sha512)=([0-9a-fA-F]+)", url)
+            fragment = parse_hash(f"{m.group(1)}:{m.group(2)}") if m else None
+            if fragment is not None and fragment not in hashes:
+                hashes = (*hashes, fragment)
             pinned = bool(hashes)
             source = Source(kind="url", url=url)
         else:

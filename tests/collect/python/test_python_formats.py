@@ -383,3 +383,18 @@ def test_requirements_local_projects(tmp_path: Path) -> None:
     assert [(e.message, e.line) for e in result.errors] == [
         ("cannot tell the package name of './libs/nowhere'", 3)
     ]
+
+
+def test_requirements_line_style_annotations(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text(
+        "anyio==4.6.0  # via httpx, starlette\n"
+        "httpx==0.28.1  # via -r requirements.in\n"
+        "starlette==0.41.0  # via -r requirements.in\n"
+        "mylib @ https://example.org/mylib-1.0.tar.gz#sha256=" + SHA_A + "  # via -r requirements.in\n"
+    )
+    _, _, by = run(tmp_path)
+    assert by["httpx"].direct and by["starlette"].direct and not by["anyio"].direct
+    assert "pkg:pypi/anyio@4.6.0" in by["httpx"].dependencies
+    assert "pkg:pypi/anyio@4.6.0" in by["starlette"].dependencies
+    assert by["mylib"].source.url == "https://example.org/mylib-1.0.tar.gz#sha256=" + SHA_A
+    assert by["mylib"].pinned and by["mylib"].hashes[0].value == SHA_A
