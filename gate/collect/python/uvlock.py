@@ -124,6 +124,8 @@ def parse(text: str, shown: str) -> LockGraph:
             pkg.pinned = "#" in (source.url or "")
         elif local is not None:
             pkg.pinned = _inside(local)
+        elif source.kind == "url":
+            pkg.pinned = bool(pkg.hashes)  # a direct URL is only fixed by its digest
         elif version is None:
             pkg.pinned = False
         raw_source = table(raw, "source")
