@@ -23,7 +23,7 @@ from typing import Any
 
 from gate import safeio
 from gate.collect import ALWAYS_SKIPPED_DIRS, TEST_DIRS, Inventory, is_excluded
-from gate.collect.ai.config_files import config_kind, scan_config
+from gate.collect.ai.config_files import MAX_CONFIG_BYTES, config_kind, scan_config
 from gate.collect.ai.python_source import PythonAnalyser, has_trigger
 from gate.collect.ai.refs import Reference, knowledge
 from gate.collect.ai.ts_source import TsFile, parser_kind
@@ -119,8 +119,7 @@ class AICollector:
         ts_files: list[TsFile] = []
         artifacts: list[Any] = []
         model_paths: list[tuple[Path, str, str]] = []
-        counts = {"python": 0, "typescript": 0, "config": 0, "model_files": 0}
-        lazy: list[tuple[str, str]] = []
+        counts = {"python": 0, "typescript": 0, "config": 0, "model_files": 0, "large_configs_skipped": 0}
 
         from gate.evidence.artifacts import sniff
 
@@ -133,10 +132,7 @@ class AICollector:
                 if suffix == ".py":
                     text = safeio.read_text(path, max_bytes=MAX_SOURCE_BYTES, shown=rel)
                     counts["python"] += 1
-                    if has_trigger(text, _EAGER):
-                        analyser.add(rel, text)
-                    else:
-                        lazy.append((rel, text))
+                    analyser.add(rel, text, eager=has_trigger(text, _EAGER))
                     continue
                 kind = parser_kind(path.name)
                 if kind is not None:
@@ -146,6 +142,9 @@ class AICollector:
                     continue
                 ckind = config_kind(path)
                 if ckind is not None:
+                    if path.stat().st_size > MAX_CONFIG_BYTES:
+                        counts["large_configs_skipped"] += 1
+                        continue
                     counts["config"] += 1
                     refs, strings = scan_config(path, rel, ckind)
                     found.refs += refs
@@ -163,14 +162,12 @@ class AICollector:
                 if fmt is not None:
                     model_paths.append((path, rel, fmt))
             except InputError as e:
-                if suffix in (".py",) or parser_kind(path.name):
-                    found.errors.append(CollectorError(e.message, file=rel))
-                    continue
-                raise
+                # A source or configuration file that cannot be read is named in the run (which then is
+                # incomplete, and policy blocks on it) rather than stopping the whole gate: targets hold
+                # templates and generated files that are not meant to parse.
+                found.errors.append(CollectorError(e.message, file=rel))
             except OSError as e:
                 found.errors.append(CollectorError(f"cannot read: {e}", file=rel))
-        for rel, text in lazy:
-            analyser.add(rel, text)
         for rel, eline, msg in analyser.errors:
             found.errors.append(CollectorError(msg, file=rel, line=eline))
         found.refs += list(analyser.references())
@@ -227,7 +224,10 @@ class AICollector:
 
 
 def _implicit(
-    inventory: Inventory, analyser: PythonAnalyser, ts_files: list[TsFile], strings: dict[str, tuple[str, int]]
+    inventory: Inventory,
+    analyser: PythonAnalyser,
+    ts_files: list[TsFile],
+    strings: dict[str, tuple[str, int]],
 ) -> list[Reference]:
     """Library defaults a package applies on its own, triggered when it is installed and used."""
     out: list[Reference] = []

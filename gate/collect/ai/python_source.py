@@ -223,6 +223,8 @@ class ModuleInfo:
     classes: dict[str, ClassInfo] = field(default_factory=dict)
     functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=dict)
     parents: dict[int, tuple[ast.AST | None, ClassInfo | None]] = field(default_factory=dict)
+    calls: list[tuple[ast.Call, Any, ClassInfo | None]] = field(default_factory=list)
+    assign_calls: list[tuple[Any, Any, ClassInfo | None]] = field(default_factory=list)
 
 
 FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
@@ -274,9 +276,18 @@ class PythonAnalyser:
         self._provider_modules = _provider_modules()
         self._provider_ctors = _provider_ctors()
         self._locals_cache: dict[int, dict[str, list[ast.expr]]] = {}
+        self.pending: dict[str, tuple[str, str]] = {}
 
     # -- indexing ---------------------------------------------------------------------------------
-    def add(self, rel: str, text: str) -> None:
+    def add(self, rel: str, text: str, *, eager: bool = True) -> None:
+        """Index a module now (``eager``) or keep its text until a lookup needs it: a module without any
+        AI trigger matters only for the constants, defaults and call sites other modules reach into."""
+        if not eager:
+            self.pending[_dotted_for(rel)] = (rel, text)
+            return
+        self._parse(rel, text)
+
+    def _parse(self, rel: str, text: str) -> ModuleInfo | None:
         try:
             tree = ast.parse(text, filename=rel)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
@@ -284,39 +295,78 @@ class PythonAnalyser:
             self.errors.append(
                 (rel, line, f"cannot parse Python: {type(e).__name__}: {getattr(e, 'msg', e)}")
             )
-            return
+            return None
         mod = ModuleInfo(rel=rel, dotted=_dotted_for(rel), tree=tree)
         self.modules[mod.dotted] = mod
         self.by_rel[rel] = mod
         self._index(mod)
+        return mod
+
+    def _load_pending(self, dotted: str) -> None:
+        item = self.pending.pop(dotted, None)
+        if item is not None:
+            self._parse(*item)
 
     def _index(self, mod: ModuleInfo) -> None:
+        """One traversal: imports, calls (with their enclosing function and class), assignments of calls;
+        then the module's top-level constants, functions and classes."""
         package = mod.dotted.rsplit(".", 1)[0] if "." in mod.dotted else ""
         if mod.rel.endswith("__init__.py"):
             package = mod.dotted
-        for node in ast.walk(mod.tree):
-            if isinstance(node, ast.Import):
-                for a in node.names:
-                    if a.asname:
-                        mod.imports[a.asname] = a.name
-                    else:
-                        mod.imports[a.name.split(".")[0]] = a.name.split(".")[0]
-                    self.imported_roots.add(a.name.split(".")[0])
-            elif isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:
-                    pkg_parts = package.split(".") if package else []
-                    up = node.level - 1
-                    pkg_parts = pkg_parts[: len(pkg_parts) - up] if up else pkg_parts
-                    base = ".".join([*pkg_parts, *([node.module] if node.module else [])])
-                for a in node.names:
-                    if a.name != "*":
-                        mod.imports[a.asname or a.name] = f"{base}.{a.name}" if base else a.name
-                if base:
-                    self.imported_roots.add(base.split(".")[0])
+        calls: list[tuple[ast.Call, FuncNode | None, ast.ClassDef | None]] = []
+        assigns: list[tuple[ast.Assign | ast.AnnAssign, FuncNode | None, ast.ClassDef | None]] = []
+        stack: list[tuple[ast.AST, FuncNode | None, ast.ClassDef | None]] = [(mod.tree, None, None)]
+        while stack:
+            node, func, cls = stack.pop()
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.ClassDef):
+                    stack.append((child, None, child))
+                    continue
+                if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                    stack.append((child, child, cls))
+                    continue
+                if isinstance(child, ast.Call):
+                    calls.append((child, func, cls))
+                elif isinstance(child, ast.Assign | ast.AnnAssign):
+                    if isinstance(child.value, ast.Call):
+                        assigns.append((child, func, cls))
+                elif isinstance(child, ast.Import):
+                    for a in child.names:
+                        if a.asname:
+                            mod.imports[a.asname] = a.name
+                        else:
+                            mod.imports[a.name.split(".")[0]] = a.name.split(".")[0]
+                        self.imported_roots.add(a.name.split(".")[0])
+                    continue
+                elif isinstance(child, ast.ImportFrom):
+                    base = child.module or ""
+                    if child.level:
+                        pkg_parts = package.split(".") if package else []
+                        up = child.level - 1
+                        pkg_parts = pkg_parts[: len(pkg_parts) - up] if up else pkg_parts
+                        base = ".".join([*pkg_parts, *([child.module] if child.module else [])])
+                    for a in child.names:
+                        if a.name != "*":
+                            mod.imports[a.asname or a.name] = f"{base}.{a.name}" if base else a.name
+                    if base:
+                        self.imported_roots.add(base.split(".")[0])
+                    continue
+                stack.append((child, func, cls))
         for stmt in mod.tree.body:
             self._index_stmt(mod, stmt)
-        self._index_scopes(mod)
+        by_node = {id(ci.node): ci for ci in mod.classes.values()}
+        calls.sort(key=lambda x: (x[0].lineno, x[0].col_offset))
+        assigns.sort(key=lambda x: (x[0].lineno, x[0].col_offset))
+        for call, func, cnode in calls:
+            ci = by_node.get(id(cnode)) if cnode is not None else None
+            mod.parents[id(call)] = (func, ci)
+            mod.calls.append((call, func, ci))
+            f = call.func
+            name = f.attr if isinstance(f, ast.Attribute) else (f.id if isinstance(f, ast.Name) else None)
+            if name:
+                self.calls_by_name.setdefault(name, []).append((Ctx(mod, func, ci), call))
+        for assign, func, cnode in assigns:
+            mod.assign_calls.append((assign, func, by_node.get(id(cnode)) if cnode is not None else None))
 
     def _index_stmt(self, mod: ModuleInfo, stmt: ast.stmt) -> None:
         if isinstance(stmt, ast.Assign):
@@ -404,29 +454,6 @@ class PythonAnalyser:
                         alias = next((s for a in kw.value.args if (s := _str_const(a))), None)
             return default, alias
         return value, None
-
-    def _index_scopes(self, mod: ModuleInfo) -> None:
-        """Remember, for every call, its enclosing function and class; index calls by callee name."""
-
-        def visit(node: ast.AST, func: FuncNode | None, cls: ClassInfo | None) -> None:
-            for child in ast.iter_child_nodes(node):
-                if isinstance(child, ast.ClassDef):
-                    visit(child, None, mod.classes.get(child.name, cls))
-                elif isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
-                    visit(child, child, cls)
-                else:
-                    if isinstance(child, ast.Call):
-                        mod.parents[id(child)] = (func, cls)
-                        name = (
-                            child.func.attr
-                            if isinstance(child.func, ast.Attribute)
-                            else (child.func.id if isinstance(child.func, ast.Name) else None)
-                        )
-                        if name:
-                            self.calls_by_name.setdefault(name, []).append((Ctx(mod, func, cls), child))
-                    visit(child, func, cls)
-
-        visit(mod.tree, None, None)
 
     # -- names ------------------------------------------------------------------------------------
     def qualify(self, node: ast.expr, mod: ModuleInfo) -> str | None:
@@ -575,6 +602,13 @@ class PythonAnalyser:
         m = self.modules.get(dotted)
         if m is not None:
             return m
+        for key in [
+            k for k in self.pending if k == dotted or k.endswith("." + dotted) or dotted.endswith("." + k)
+        ]:
+            self._load_pending(key)
+        m = self.modules.get(dotted)
+        if m is not None:
+            return m
         matches = [m for k, m in self.modules.items() if k.endswith("." + dotted) or dotted.endswith("." + k)]
         return matches[0] if len(matches) == 1 else None
 
@@ -590,6 +624,8 @@ class PythonAnalyser:
             callee_names = [ctx.cls.name]
         out: list[Cand] = []
         for callee in callee_names:
+            for key in [k for k, (_rel, text) in self.pending.items() if callee + "(" in text]:
+                self._load_pending(key)
             for cctx, call in self.calls_by_name.get(callee, [])[:64]:
                 arg: ast.expr | None = None
                 for kw in call.keywords:
@@ -674,22 +710,17 @@ class PythonAnalyser:
     def _module_references(self, mod: ModuleInfo) -> Iterator[Reference]:
         clients: dict[tuple[int, str], str] = {}
         uses_chroma = any(v.split(".")[0] == "chromadb" for v in mod.imports.values())
-        for node in ast.walk(mod.tree):
-            if isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.Call):
-                cq = self.qualify(node.value.func, mod) or ""
-                prov: str | None = self._provider_ctors.get(cq)
-                if prov:
-                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                    func, cls = mod.parents.get(id(node.value), (None, None))
-                    for t in targets:
-                        text = ast.unparse(t)
-                        scope = id(cls) if text.startswith("self.") and cls is not None else id(func)
-                        clients[(scope, text)] = prov
-                    self.provider_uses.setdefault(prov, (mod.rel, node.lineno))
-        for node in ast.walk(mod.tree):
-            if not isinstance(node, ast.Call):
-                continue
-            func, cls = mod.parents.get(id(node), (None, None))
+        for assign, afunc, acls in mod.assign_calls:
+            cq = self.qualify(assign.value.func, mod) or ""
+            prov: str | None = self._provider_ctors.get(cq)
+            if prov:
+                targets = assign.targets if isinstance(assign, ast.Assign) else [assign.target]
+                for t in targets:
+                    text = ast.unparse(t)
+                    scope = id(acls) if text.startswith("self.") and acls is not None else id(afunc)
+                    clients[(scope, text)] = prov
+                self.provider_uses.setdefault(prov, (mod.rel, assign.lineno))
+        for node, func, cls in mod.calls:
             ctx = Ctx(mod, func if isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef) else None, cls)
             q = self.qualify(node.func, mod)
             if q is not None and q in self._provider_ctors:
