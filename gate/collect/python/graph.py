@@ -58,6 +58,7 @@ class Package:
     description: str | None = None
     specifier: str | None = None  # the declared version range of an unpinned requirement
     editable: bool = False
+    licenses: tuple[str, ...] = ()  # SPDX expressions or license names the metadata states
     lock_groups: tuple[str, ...] = ()  # every group the lockfile names, "main" included (poetry)
     file: str | None = None  # the file holding the entry, when not the graph's own file (includes)
 
@@ -266,6 +267,7 @@ def build_components(
                 locations=(Location(pkg.file or graph.file, pkg.line),),
                 projects=(project_ref,),
                 dependencies=tuple(sorted(deps)),
+                licenses=pkg.licenses,
                 description=pkg.description,
                 extra=extra,
             )

@@ -111,6 +111,12 @@ def parse(env: Path, shown_env: str) -> tuple[LockGraph, int]:
                 rtext = read_text(record, shown=f"{rel}/RECORD", max_bytes=MAX_RECORD_BYTES)
                 files_total += sum(1 for line in rtext.splitlines() if line.strip())
             source, pinned, editable = _source(dist, rel)
+            license_text = headers.get("License-Expression") or headers.get("License") or ""
+            licenses = (
+                (license_text.strip(),)
+                if license_text.strip() and len(license_text) <= 100 and "\n" not in license_text
+                else ()
+            )
             pkg = Package(
                 name=name,
                 version=version,
@@ -122,6 +128,7 @@ def parse(env: Path, shown_env: str) -> tuple[LockGraph, int]:
                 file=f"{rel}/METADATA",
                 line=1,
                 description=headers.get("Summary") or None,
+                licenses=licenses,
             )
             if pkg.key in seen:
                 graph.warnings.append(f"{rel}: {name} is installed twice")

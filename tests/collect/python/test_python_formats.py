@@ -331,7 +331,8 @@ def _dist(
 ) -> None:
     d = sp / f"{name.replace('-', '_')}-{version}.dist-info"
     d.mkdir(parents=True)
-    lines = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}", f"Summary: {name} summary"]
+    lines = ["Metadata-Version: 2.4", f"Name: {name}", f"Version: {version}", f"Summary: {name} summary"]
+    lines += ["License-Expression: MIT"]
     lines += [f"Requires-Dist: {r}" for r in requires]
     (d / "METADATA").write_text("\n".join(lines) + "\n\nlong description\n")
     (d / "RECORD").write_text(f"{name}/__init__.py,sha256=x,1\n{d.name}/METADATA,,\n")
@@ -364,7 +365,7 @@ def test_installed_environment(tmp_path: Path) -> None:
     assert by["httpx"].dependencies == ("pkg:pypi/anyio@4.6.0", "pkg:pypi/h2@4.1.0")
     assert by["mytool"].source.kind == "git" and by["mytool"].pinned
     assert by["local"].source.kind == "path" and by["local"].extra["editable"] is True
-    assert by["idna"].description == "idna summary"
+    assert by["idna"].description == "idna summary" and by["idna"].licenses == ("MIT",)
     (project,) = inv.projects
     assert project.path == "venv" and project.extra["kind"] == "installed-environment"
 
