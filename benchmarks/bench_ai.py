@@ -23,10 +23,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 CDXGEN = os.environ.get("CDXGEN", "/tmp/cdxgen/node_modules/.bin/cdxgen")
-LIBRARIES = ["rich", "click", "requests", "pydantic", "urllib3", "jsonschema", "packaging", "yaml", "idna",
-             "certifi", "attr", "rfc3986", "markdown_it", "pygments"]
+LIBRARIES = [
+    "rich",
+    "click",
+    "requests",
+    "pydantic",
+    "urllib3",
+    "jsonschema",
+    "packaging",
+    "yaml",
+    "idna",
+    "certifi",
+    "attr",
+    "rfc3986",
+    "markdown_it",
+    "pygments",
+]
 
-AI_MODULE = '''
+AI_MODULE = """
 import os
 from sentence_transformers import SentenceTransformer
 from openai import OpenAI
@@ -48,12 +62,15 @@ def embed(texts):
 
 def chat(prompt, settings: Settings):
     return client.chat.completions.create(model=settings.chat_model, messages=[prompt])
-'''
+"""
 
 
 def build_repo(dest: Path, min_lines: int) -> tuple[int, int]:
-    sp = Path(next(p for p in site.getsitepackages() if Path(p, "rich").is_dir()) if any(
-        Path(p, "rich").is_dir() for p in site.getsitepackages()) else Path(sys.prefix))
+    sp = Path(
+        next(p for p in site.getsitepackages() if Path(p, "rich").is_dir())
+        if any(Path(p, "rich").is_dir() for p in site.getsitepackages())
+        else Path(sys.prefix)
+    )
     src = dest / "src"
     src.mkdir(parents=True)
     lines = files = 0
@@ -94,13 +111,20 @@ def main() -> int:
             run = AICollector().collect(inv)
             best = min(best, time.perf_counter() - t0)
             names = sorted(c.name for c in inv.components)
-        print(f"gate AI collector: {best:.2f} s (best of {args.runs}), status {run.status}, "
-              f"{len(names)} components: {names}")
+        print(
+            f"gate AI collector: {best:.2f} s (best of {args.runs}), status {run.status}, "
+            f"{len(names)} components: {names}"
+        )
         if not args.no_cdxgen and Path(CDXGEN).exists():
             out = Path(tmp) / "bom.json"
             t0 = time.perf_counter()
-            subprocess.run([CDXGEN, "-t", "ai", "--no-install-deps", "-o", str(out), str(repo)],
-                           capture_output=True, timeout=900, check=False, env={**os.environ, "CDXGEN_NO_BANNER": "1"})
+            subprocess.run(
+                [CDXGEN, "-t", "ai", "--no-install-deps", "-o", str(out), str(repo)],
+                capture_output=True,
+                timeout=900,
+                check=False,
+                env={**os.environ, "CDXGEN_NO_BANNER": "1"},
+            )
             cdx = time.perf_counter() - t0
             import json
 

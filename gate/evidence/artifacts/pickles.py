@@ -87,7 +87,7 @@ def _parses(data: bytes) -> bool:
     try:
         for _ in pickletools.genops(io.BytesIO(data[:65536])):
             return True
-    except Exception:  # noqa: BLE001 - malformed
+    except Exception:
         return False
     return False
 

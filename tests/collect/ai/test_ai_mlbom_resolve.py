@@ -31,7 +31,7 @@ def _sbom(name: str, **options: object) -> tuple[Inventory, dict]:
 
 @pytest.mark.parametrize("name", ["py_loaders", "config_models", "py_apis"])
 def test_sbom_with_model_cards_validates(name: str) -> None:
-    inv, doc = _sbom(name)
+    _inv, doc = _sbom(name)
     comps = {c["bom-ref"]: c for c in doc["components"]}
     ml = [c for c in comps.values() if c["type"] == "machine-learning-model"]
     data = [c for c in comps.values() if c["type"] == "data"]
@@ -44,7 +44,7 @@ def test_sbom_with_model_cards_validates(name: str) -> None:
 
 
 def test_model_card_details() -> None:
-    inv, doc = _sbom("config_models")
+    _inv, doc = _sbom("config_models")
     comps = {c["name"]: c for c in doc["components"]}
     gguf = comps["weights/tiny.gguf"]
     props = {p["name"]: p["value"] for p in gguf["modelCard"]["properties"]}
@@ -59,7 +59,7 @@ def test_model_card_details() -> None:
 class _Hub(BaseHTTPRequestHandler):
     calls: list[str] = []
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server API
+    def do_GET(self) -> None:
         _Hub.calls.append(self.path)
         if "/api/models/facebook/bart-large-cnn/revision/main" in self.path:
             body = {
@@ -100,8 +100,11 @@ def hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
 def test_resolver_reads_commit_and_weight_digests(hub: str, tmp_path: Path) -> None:
     r = HubResolver(cache=tmp_path / "c")
     got = r.resolve("facebook/bart-large-cnn")
-    assert got == {"sha": SHA, "license": "mit",
-                   "files": [{"name": "model.safetensors", "sha256": "ab" * 32, "size": 1625270765}]}
+    assert got == {
+        "sha": SHA,
+        "license": "mit",
+        "files": [{"name": "model.safetensors", "sha256": "ab" * 32, "size": 1625270765}],
+    }
     assert r.resolve("facebook/bart-large-cnn") == got
     assert len(_Hub.calls) == 1  # answered from the cache the second time
     assert r.resolve("acme/missing") is None
@@ -109,15 +112,19 @@ def test_resolver_reads_commit_and_weight_digests(hub: str, tmp_path: Path) -> N
 
 
 def test_resolve_models_option_updates_components(hub: str) -> None:
-    inv, doc = _sbom("py_loaders", resolve_models=True)
+    inv, _doc = _sbom("py_loaders", resolve_models=True)
     c = inv.component(f"pkg:huggingface/facebook/bart-large-cnn@{SHA}")
     assert c is not None
     assert c.version == SHA and not c.pinned  # resolved, but the code still does not pin it
     assert c.extra["ai"]["resolved_revision"] == SHA
     assert [h.value for h in c.hashes] == ["ab" * 32]
     assert c.licenses == ("MIT",)
-    run_errors = [e for e in AICollector().collect(Inventory(Settings(target=PROJECTS / "py_loaders",
-                                                                       options={"resolve_models": True}))).errors]
+    run_errors = [
+        e
+        for e in AICollector()
+        .collect(Inventory(Settings(target=PROJECTS / "py_loaders", options={"resolve_models": True})))
+        .errors
+    ]
     assert any("HTTP 404" in e.message for e in run_errors)  # the other repositories: unknown to the fake hub
 
 
