@@ -246,6 +246,7 @@ class WorkerEngine:
         self.name = backend
         self.backend = backend
         self.limits = limits or Limits.from_env()
+        self.last_timings: dict[str, float] = {}
 
     def evaluate(self, modules: list[Module], data: dict[str, Any], input_doc: Any, ref: str) -> Any:
         request = {
@@ -271,6 +272,7 @@ class WorkerEngine:
                     f" (memory limit {self.limits.memory_mb} MB; raise GATE_POLICY_MEMORY_MB if legitimate)"
                 )
             raise PolicyError(f"policy engine {self.name}: {error}{_tail(done.stderr)}")
+        self.last_timings = dict(row.get("timings") or {})
         return row["value"] if row.get("defined") else None
 
 

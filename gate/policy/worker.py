@@ -23,7 +23,10 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from typing import Any, TextIO
+
+TIMINGS: dict[str, float] = {}
 
 
 def _engine_regopy(modules: list[list[str]], data: dict[str, Any]) -> Any:
@@ -41,10 +44,14 @@ def eval_regopy(
     modules: list[list[str]], data: dict[str, Any], input_doc: Any, query: str
 ) -> tuple[bool, Any]:
     """(defined, value) of ``query`` (a ref such as ``data.gate.rules``)."""
+    t0 = time.perf_counter()
     interp = _engine_regopy(modules, data)
     if input_doc is not None:
         interp.set_input_term(json.dumps(input_doc, ensure_ascii=False))
-    return regopy_query(interp, f"x := {query}")
+    t1 = time.perf_counter()
+    result = regopy_query(interp, f"x := {query}")
+    TIMINGS.update(load_ms=(t1 - t0) * 1000, eval_ms=(time.perf_counter() - t1) * 1000)
+    return result
 
 
 def regopy_query(interp: Any, query: str) -> tuple[bool, Any]:
@@ -94,13 +101,16 @@ def eval_golib(
 ) -> tuple[bool, Any]:
     from opa_bindings import OpaEngine
 
+    t0 = time.perf_counter()
     with OpaEngine() as engine:
         engine.print_handler = lambda msg, loc: sys.stderr.write(f"{loc}: {msg}\n")
         for name, text in modules:
             engine.add_policy(name, text)
         if data:
             engine.add_data(data)
+        t1 = time.perf_counter()
         rows = engine.eval_query(f"x := {query}", input_doc)
+        TIMINGS.update(load_ms=(t1 - t0) * 1000, eval_ms=(time.perf_counter() - t1) * 1000)
     if not rows:
         return False, None
     return True, rows[0].get("x")
@@ -128,7 +138,7 @@ def main() -> int:
             defined, value = fn(
                 request["modules"], request.get("data") or {}, request.get("input"), request["query"]
             )
-            _write(out, {"ok": True, "defined": defined, "value": value})
+            _write(out, {"ok": True, "defined": defined, "value": value, "timings": TIMINGS})
             return 0
         if request["op"] == "test":
             from gate.policy.testing import run_test_file

@@ -42,9 +42,9 @@ _version(c) := c.version if {
 #   collections: [minimal]
 deny_unpinned := [result |
 	some c in input.components
+	c.pinned == false
 	_package_types[c.type]
 	not _dev_scopes[c.scope]
-	c.pinned == false
 	result := {
 		"code": "deps.unpinned",
 		"msg": sprintf("%s is not pinned to an exact version (%s)", [c.name, _version(c)]),
@@ -94,8 +94,8 @@ deny_no_lockfile := [result |
 #   collections: [recommended]
 warn_missing_hash := [result |
 	some c in input.components
-	c.source.kind == "registry"
 	count(c.hashes) == 0
+	c.source.kind == "registry"
 	locs := [l | some l in c.locations; _lockfile_paths[l.file]]
 	count(locs) > 0
 	result := {
