@@ -11,7 +11,6 @@ its status (pass/fail/skipped/error) and the HTTP exchange it rests on, tokens r
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,20 +18,47 @@ from typing import Any
 from gate import safeio
 from gate.collect import Inventory
 from gate.errors import InputError
-from gate.evidence.posture import configs, jsrules, pyrules
+from gate.evidence.posture import configs, jsrules, pyrules, secrets
 from gate.evidence.posture.findings import Finding
 from gate.model import CollectorError, CollectorRun
 
 log = logging.getLogger(__name__)
 
 MAX_SOURCE_BYTES = 1024 * 1024  # larger sources are generated or bundled code, not the server's own
-# A source file that mentions none of these cannot trigger any rule: it is not parsed at all.
-RELEVANT = re.compile(
-    r"authoriz|headers|get_access_token|tool|mcp-session-id|session_?id|jwt|jose|redirect_?ur|callback_?ur|"
-    r"response_type|authorization_url|http://|0\.0\.0\.0|['\"]::['\"]|transport|cors|HTTPServer|make_server|"
-    r"uvicorn|listen|secret|token|api_?key|passw|pwd|private_?key|access_?key|auth_?key|credential|bearer|AKIA|"
-    r"ASIA|gh[pousr]_|github_pat_|glpat-|xox|sk-|AIza|_live_|hf_|npm_|pypi-|SG\.|BEGIN",
-    re.IGNORECASE,
+# A source file that mentions none of these (and holds no known credential format) cannot trigger any rule:
+# it is not parsed at all.
+RELEVANT_WORDS = (
+    "authoriz",
+    "headers",
+    "get_access_token",
+    "tool",
+    "mcp-session-id",
+    "session",
+    "sid",
+    "jwt",
+    "jose",
+    "redirect",
+    "callback",
+    "response_type",
+    "authorization_url",
+    "http://",
+    "0.0.0.0",
+    "'::'",
+    '"::"',
+    "transport",
+    "cors",
+    "httpserver",
+    "make_server",
+    "uvicorn",
+    "listen",
+    "secret",
+    "token",
+    "key",
+    "passw",
+    "pwd",
+    "credential",
+    "bearer",
+    "auth",
 )
 
 
@@ -60,9 +86,10 @@ def scan_source(paths: list[tuple[Path, str]]) -> tuple[list[Finding], dict[str,
             errors.append(CollectorError(f"cannot read: {e}", file=rel))
             continue
         stats["lines"] += text.count("\n") + 1
-        any_auth = any_auth or pyrules.has_auth(text)
-        any_origin = any_origin or pyrules.has_origin_check(text)
-        if not RELEVANT.search(text):
+        lowered = text.lower()
+        any_auth = any_auth or pyrules.has_auth(text, lowered)
+        any_origin = any_origin or pyrules.has_origin_check(text, lowered)
+        if not any(word in lowered for word in RELEVANT_WORDS) and not secrets.ANY_KNOWN.search(text):
             stats["unremarkable"] += 1
             continue
         if kind == "python":

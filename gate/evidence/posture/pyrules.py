@@ -20,6 +20,22 @@ from gate.evidence.posture.findings import Finding, snippet_of
 AUTH_KEYS = frozenset({"authorization", "http_authorization"})
 SESSION_KEYS = frozenset({"mcp-session-id", "http_mcp_session_id"})
 HTTP_CLIENT_MODULES = ("requests", "httpx", "httpx2", "aiohttp", "urllib.request", "urllib3", "http.client")
+SERVER_FRAMEWORKS = (
+    "starlette",
+    "fastapi",
+    "flask",
+    "django",
+    "aiohttp.web",
+    "mcp.server",
+    "quart",
+    "sanic",
+    "litestar",
+    "tornado",
+    "werkzeug",
+    "falcon",
+    "bottle",
+    "fastmcp",
+)
 HTTP_METHODS = frozenset(
     {
         "get",
@@ -255,7 +271,7 @@ class Module:
             n for n in self.nodes if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
         ]
         self.calls: list[ast.Call] = [n for n in self.nodes if isinstance(n, ast.Call)]
-        lowered = text.lower()
+        lowered = self.lowered = text.lower()
         self.mentions = {
             word: word in lowered
             for word in (
@@ -294,8 +310,19 @@ class Module:
                 name = dotted(node.target)
                 if name:
                     self.counters.add(name)
+        self.server_framework = any(t.startswith(SERVER_FRAMEWORKS) for t in self.aliases.values())
         self._memo: dict[tuple[str, int, frozenset[int]], Summary] = {}
+        self._calls_in: dict[int, list[ast.Call]] = {}
         self._active: set[tuple[str, int, frozenset[int]]] = set()
+
+    def calls_in(self, e: ast.AST) -> list[ast.Call]:
+        """The calls inside an expression (cached: the taint passes revisit expressions often)."""
+        key = id(e)
+        found = self._calls_in.get(key)
+        if found is None:
+            found = [n for n in fast_walk(e) if isinstance(n, ast.Call)]
+            self._calls_in[key] = found
+        return found
 
     def resolve(self, node: ast.AST | None) -> str:
         """The dotted name with its first part replaced by what it was imported as."""
@@ -508,9 +535,7 @@ class _Flow:
 
     def scan(self, e: ast.expr) -> None:
         """Look for sinks (and calls into local functions with sinks) inside an expression."""
-        for node in fast_walk(e):
-            if not isinstance(node, ast.Call):
-                continue
+        for node in self.m.calls_in(e):
             what = self.taint.sink(node, self.expr, self.m)
             if what:
                 self.summary.hits.append(Hit(node, what))
@@ -547,7 +572,7 @@ def token_source(e: ast.expr, m: Module) -> bool:
         return True
     if isinstance(e, ast.Call) and m.resolve(e.func).endswith("get_access_token"):
         return True
-    if isinstance(e, ast.Attribute) and e.attr == "headers":
+    if isinstance(e, ast.Attribute) and e.attr == "headers" and m.server_framework:
         # the whole inbound header set forwarded wholesale
         base = dotted(e.value) or ""
         return base.split(".")[-1].lower() in ("request", "req", "incoming", "inbound", "http_request")
@@ -736,7 +761,9 @@ def taint_rules(m: Module) -> list[Finding]:
         for a in node.args
         if isinstance(a, ast.Name)
     }
-    allow_listed = bool(ALLOWLIST_TEXT.search(m.text))
+    allow_listed = any(w in m.lowered for w in ("allow", "whitelist", "permitted", "trusted")) and bool(
+        ALLOWLIST_TEXT.search(m.text)
+    )
     for taint, rule in ((SHELL_TAINT, "tool_shell"), (SSRF_TAINT, "tool_ssrf")):
         if rule == "tool_ssrf" and allow_listed:
             continue
@@ -1096,11 +1123,17 @@ def _redacted(f: Finding, value: str) -> Finding:
     )
 
 
-def has_auth(text: str) -> bool:
+def has_auth(text: str, lowered: str | None = None) -> bool:
+    low = text.lower() if lowered is None else lowered
+    if not any(w in low for w in ("auth", "verify", "bearer", "passport", "jwt")):
+        return False
     return bool(AUTH_TEXT.search(text))
 
 
-def has_origin_check(text: str) -> bool:
+def has_origin_check(text: str, lowered: str | None = None) -> bool:
+    low = text.lower() if lowered is None else lowered
+    if not any(w in low for w in ("origin", "dns_rebinding", "dnsrebinding", "hostheader", "trustedhost")):
+        return False
     return bool(ORIGIN_TEXT.search(text))
 
 

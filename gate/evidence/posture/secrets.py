@@ -39,7 +39,8 @@ SECRET_NAME = re.compile(
 NOT_SECRET_NAME = re.compile(
     r"(token_?(url|uri|endpoint|type|path|file|name|field|header|prefix|length|len|count|limit|expir\w*|ttl|"
     r"kind|usage|param\w*|key_name)|_?(url|uri|endpoint|path|file|env|var|name|header|prefix|id)$|"
-    r"^(max|min|num|n)_|password_(hash|policy|field|prompt)|tokenizer|tokens_?(used|count)|_tokens$)",
+    r"^(max|min|num|n)_|password_(hash|policy|field|prompt)|tokenizer|tokens_?(used|count)|_tokens$|"
+    r"_?type$|grant|_?scheme$|_?format$|_?pattern$|_?regex$|_?mode$|_?method$|_?algorithm$)",
     re.IGNORECASE,
 )
 PLACEHOLDER = re.compile(
@@ -90,7 +91,7 @@ def high_entropy_secret(name: str, value: str) -> bool:
     v = value.strip()
     if len(v) < 16 or len(v) > 512 or any(ch.isspace() for ch in v) or is_placeholder(v):
         return False
-    if v.startswith(("http://", "https://", "/", "./", "-")):
+    if v.startswith(("http://", "https://", "/", "./", "-", "urn:")) or re.fullmatch(r"[a-z_:.\-]+", v):
         return False
     classes = sum(
         (
