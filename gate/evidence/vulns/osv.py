@@ -204,12 +204,6 @@ def match(
         eco = str(pkg.get("ecosystem", "")).split(":", 1)[0]
         if eco != ecosystem or normalize_name(eco, str(pkg.get("name", ""))) != name_key:
             continue
-        listed = aff.get("versions")
-        if isinstance(listed, list) and (
-            version_text in listed
-            or version_key(ecosystem, version_text) in _version_set(aff, ecosystem, cache)
-        ):
-            affected = True
         for rng in aff.get("ranges") or ():
             if not isinstance(rng, dict):
                 continue
@@ -228,6 +222,17 @@ def match(
             affected = affected or in_range
             if ordering == ecosystem:
                 fixed_all.extend(fixed)
+        # The explicit list, when the ranges did not already decide (the list is the costlier check).
+        listed = aff.get("versions")
+        if (
+            not affected
+            and isinstance(listed, list)
+            and (
+                version_text in listed
+                or version_key(ecosystem, version_text) in _version_set(aff, ecosystem, cache)
+            )
+        ):
+            affected = True
     if not affected:
         return None
     above: dict[Any, str] = {}

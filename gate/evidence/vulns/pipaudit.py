@@ -9,12 +9,42 @@ unavailable and findings simply carry no suggestion.
 
 from __future__ import annotations
 
+import importlib
+import importlib.metadata
+import sys
+import types
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from gate.evidence.vulns.osv import alias_groups, primary_id, record_ids
 from gate.evidence.vulns.source import Answer, Query, VulnSource
 from gate.evidence.vulns.versions import UnparseableVersion, normalize_name, parse
+
+
+def _pip_api_without_running_pip() -> None:
+    """pip-audit imports ``pip_api``, which runs ``python -m pip --version`` in a subprocess at import time
+    only to learn pip's version. The gate never lets pip-audit run pip: until something asks ``pip_api`` for
+    more than its version (nothing in the gate does), a stand-in module answers from the installed metadata;
+    any other attribute loads the real module then."""
+    if "pip_api" in sys.modules:
+        return
+    stand_in = types.ModuleType("pip_api")
+    try:
+        stand_in.PIP_VERSION = importlib.metadata.version("pip")  # type: ignore[attr-defined]
+    except importlib.metadata.PackageNotFoundError:
+        stand_in.PIP_VERSION = "0"  # type: ignore[attr-defined]
+
+    def load_real(name: str) -> Any:
+        if sys.modules.get("pip_api") is stand_in:
+            del sys.modules["pip_api"]
+        real = importlib.import_module("pip_api")
+        return getattr(real, name)
+
+    stand_in.__getattr__ = load_real  # type: ignore[method-assign]
+    sys.modules["pip_api"] = stand_in
+
+
+_pip_api_without_running_pip()
 
 try:
     from pip_audit import __version__ as PIP_AUDIT_VERSION
