@@ -133,6 +133,18 @@ FEATURE_OPTIONS += [
 ]
 
 
+# Policy engine (gate.policy): where decisions are made and the worker's time limit.
+FEATURE_OPTIONS += [
+    opt("--opa-url", default=None, metavar="URL",
+        help="Evaluate on this OPA server (http(s)://host:port) instead of the embedded engine."),
+    opt("--opa-token-env", default="GATE_OPA_TOKEN", show_default=True, metavar="VAR",
+        help="Environment variable holding the OPA server's bearer token."),
+    opt("--opa-no-upload", is_flag=True, default=False,
+        help="Do not upload policies and data to the OPA server: query the bundles it already serves."),
+    opt("--policy-timeout", type=float, default=None, metavar="SECONDS",
+        help="Wall-clock limit of policy evaluation (default 60; GATE_POLICY_MEMORY_MB bounds memory)."),
+]
+
 def apply(options: list[Callable[[F], F]]) -> Callable[[F], F]:
     def deco(f: F) -> F:
         for o in reversed(options):
