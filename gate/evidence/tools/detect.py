@@ -30,12 +30,13 @@ reaches the threshold (``high`` by default; policy data can change it).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from gate.evidence.tools.normalize import Normalised, normalise
+from gate.evidence.tools.normalize import normalise
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 RANK = {s: n for n, s in enumerate(SEVERITIES)}
@@ -216,6 +217,7 @@ EXTERNAL = (
 URL_RE = re.compile(r"\b(?:https?|ftp|wss?)://[^\s'\"<>)\]]+", _I)
 EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b", _I)
 IP_RE = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b")
+SIDE_CHANNEL = re.compile(r"\b(?:sidenote|side_note|side-note|sidecar)\b", _I)
 EXFIL = [
     re.compile(r"\bexfiltrat\w*\b", _I),
     re.compile(
@@ -239,7 +241,7 @@ EXFIL = [
         r"[^.;\n]{0,80}?\b(?:in|into|inside|as)\s+(?:the\s+)?['\"`]\w+['\"`]",
         _I,
     ),
-    re.compile(r"\b(?:sidenote|side_note|side-note|sidecar)\b", _I),
+    SIDE_CHANNEL,
     re.compile(r"\b(?:curl|wget|nc|ncat|netcat)\b[^\n]{0,80}?(?:-d|--data|-F|-T|--upload|\|)", _I),
 ]
 
@@ -1003,7 +1005,47 @@ def _strings(value: Any, limit: int = 200) -> list[str]:
 # -- the entry points ----------------------------------------------------------------------------------
 
 
-def analyse_text(text: str, field: str) -> tuple[list[Finding], list[_Hit], Normalised]:
+_IDENT_RE = re.compile(r"[A-Za-z0-9_.:/-]{0,64}")
+_MEMO: dict[str, tuple[list[Finding], list[_Hit]]] = {}
+_MEMO_MAX = 20_000
+
+
+def analyse_text(text: str, field: str) -> tuple[list[Finding], list[_Hit]]:
+    """Findings and signals of one text field. Texts repeat a lot across a surface (types, enum values,
+    parameter names), so results are memoised per text and relabelled with the field."""
+    memo = _MEMO.get(text)
+    if memo is None:
+        memo = _analyse_text(text)
+        if len(_MEMO) >= _MEMO_MAX:
+            _MEMO.clear()
+        _MEMO[text] = memo
+    findings, hits = memo
+    return (
+        [dataclasses.replace(f, field=field) for f in findings],
+        [dataclasses.replace(h, field=field) for h in hits],
+    )
+
+
+def _analyse_text(text: str) -> tuple[list[Finding], list[_Hit]]:
+    field = ""
+    if _IDENT_RE.fullmatch(text):
+        # One identifier-like token (a parameter name, a type, an enum value): only the channel names apply.
+        m = SIDE_CHANNEL.search(text)
+        hits = (
+            [
+                _Hit(
+                    "exfiltration",
+                    "exfiltration-channel",
+                    "medium",
+                    field,
+                    m.group(0),
+                    "a channel that moves data out (remote host, extra parameter, upload)",
+                )
+            ]
+            if m
+            else []
+        )
+        return [], hits
     norm = normalise(text)
     findings = [
         Finding(o.detector, o.severity, field, o.span, o.explanation, o.decoded, category="obfuscation")
@@ -1026,7 +1068,7 @@ def analyse_text(text: str, field: str) -> tuple[list[Finding], list[_Hit], Norm
                 )
             )
     _escalate(hits)
-    return findings, hits, norm
+    return findings, hits
 
 
 def _schema_tricks(kind: str, definition: dict[str, Any]) -> list[_Hit]:
@@ -1083,7 +1125,7 @@ def analyse_definition(kind: str, definition: dict[str, Any]) -> list[Finding]:
     findings: list[Finding] = []
     hits: list[_Hit] = []
     for field, text in text_fields(kind, definition):
-        f, h, _ = analyse_text(text, field)
+        f, h = analyse_text(text, field)
         findings.extend(f)
         hits.extend(h)
     hits.extend(_schema_tricks(kind, definition))
@@ -1096,7 +1138,7 @@ def analyse_definition(kind: str, definition: dict[str, Any]) -> list[Finding]:
 
 
 def analyse_instructions(text: str) -> list[Finding]:
-    findings, hits, _ = analyse_text(text, "instructions")
+    findings, hits = analyse_text(text, "instructions")
     findings.extend(
         Finding(h.detector, h.severity, h.field, h.span, h.explanation, h.decoded, category=h.category)
         for h in hits

@@ -57,6 +57,7 @@ CONFUSABLES: dict[str, str] = {
     "օ": "o", "ս": "u", "ց": "g", "հ": "h", "ո": "n", "Ꭺ": "A", "Ꮯ": "C", "Ꭼ": "E", "Ꮋ": "H", "Ꮪ": "S",
 }  # fmt: skip
 _WORD_RE = re.compile(r"\w+", re.U)
+_ASCII_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,10 @@ def normalise(original: str) -> Normalised:
             out.hidden.append(Hidden("ansi-escape", stripped, spans[0].start()))
             text = stripped
 
-    # 2. Invisible code points: tags (decoded), bidi controls, zero-width, private use.
+    # 2. Invisible code points: tags (decoded), bidi controls, zero-width, private use. Plain printable ASCII
+    # (most descriptions) cannot hold any of them.
+    if text.isascii() and not _ASCII_CONTROL_RE.search(text):
+        return _finish(out, text)
     tags: list[str] = []
     bidi: list[int] = []
     invisible: list[int] = []
@@ -277,6 +281,10 @@ def normalise(original: str) -> Normalised:
         )
     text = "".join(kept)
 
+    return _finish(out, text)
+
+
+def _finish(out: Normalised, text: str) -> Normalised:
     # 3. Compatibility forms (fullwidth, mathematical letters) and homoglyphs.
     nfkc = unicodedata.normalize("NFKC", text)
     if nfkc != text:

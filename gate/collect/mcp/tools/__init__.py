@@ -42,8 +42,11 @@ class Extraction:
 
 def extract_static(root: Path, *, excludes: tuple[str, ...] = (), include_tests: bool = False) -> Surface:
     """Every tool, prompt, resource and instruction declared in the source under ``root``."""
+    from collections.abc import Callable
+
     from gate.collect.mcp.tools.static_python import extract_file as extract_py
 
+    extract_ts: Callable[[Path, str], Surface] | None
     try:
         from gate.collect.mcp.tools.static_ts import extract_file as extract_ts
     except ImportError:  # tree-sitter missing: Python only

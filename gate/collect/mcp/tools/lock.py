@@ -34,7 +34,7 @@ from gate.safeio import load_json, require_mapping
 
 LOCK_NAME = "mcp-tools.lock.json"
 LOCK_SCHEMA = "gate/mcp-tools-lock/v1"
-RENAME_SIMILARITY = 0.6
+RENAME_SIMILARITY = 0.7
 MAX_FIELD_DIFFS = 50
 
 
@@ -162,7 +162,9 @@ def read_lock_data(data: dict[str, Any], name: str) -> Lock:
         lock.instructions = text if isinstance(text, str) else None
         lock.instructions_digest = instr.get("digest") if isinstance(instr.get("digest"), str) else None
     for kind in KINDS:
-        entries = data.get(PLURAL[kind]) or []
+        entries = data.get(PLURAL[kind])
+        if entries is None:
+            entries = []
         if not isinstance(entries, list):
             raise InputError(f"'{PLURAL[kind]}' must be a list", path=name)
         for n, e in enumerate(entries):
@@ -250,6 +252,21 @@ def _canon(value: dict[str, Any], drop: str) -> str:
         return json.dumps(rest, sort_keys=True, default=str)
 
 
+def _ratio(a: str, b: str) -> float:
+    if a == b:
+        return 1.0
+    sm = difflib.SequenceMatcher(None, a[:5000], b[:5000], autojunk=False)
+    if sm.real_quick_ratio() < 0.5 or sm.quick_ratio() < 0.5:
+        return 0.0
+    return sm.ratio()
+
+
+def _rename_score(old_desc: str, new_desc: str, old_rest: str, new_rest: str) -> float:
+    """How likely an added item is a removed one renamed: the description weighs most (schemas of tools of
+    one server look alike)."""
+    return 0.6 * _ratio(old_desc, new_desc) + 0.4 * _ratio(old_rest, new_rest)
+
+
 def diff_surface(lock: Lock, surface: Surface) -> list[Change]:
     current: dict[tuple[Kind, str], Item] = {(i.kind, i.key): i for i in surface.items}
     changes: list[Change] = []
@@ -287,10 +304,12 @@ def diff_surface(lock: Lock, surface: Surface) -> list[Change]:
         if len(olds) * len(news) <= 250_000:
             for oi, o in enumerate(olds):
                 for ni, n in enumerate(news):
-                    sm = difflib.SequenceMatcher(None, old_text[id(o)], new_text[id(n)], autojunk=False)
-                    if sm.real_quick_ratio() < RENAME_SIMILARITY or sm.quick_ratio() < RENAME_SIMILARITY:
-                        continue
-                    ratio = sm.ratio()
+                    ratio = _rename_score(
+                        str(o.pinned.get("description") or ""),
+                        str(n.definition.get("description") or ""),
+                        old_text[id(o)],
+                        new_text[id(n)],
+                    )
                     if ratio >= RENAME_SIMILARITY:
                         scored.append((ratio, oi, ni))
         used_o: set[int] = set()

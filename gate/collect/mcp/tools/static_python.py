@@ -25,6 +25,7 @@ import datetime as _dt
 import decimal
 import enum
 import inspect
+import json
 import logging
 import pathlib
 import typing
@@ -480,7 +481,132 @@ def extract_file(path: Path, shown: str) -> Surface:
     return surface
 
 
+def _names_in(*nodes: ast.AST | None) -> set[str]:
+    out: set[str] = set()
+    for node in nodes:
+        if node is None:
+            continue
+        for n in ast.walk(node):
+            if isinstance(n, ast.Name):
+                out.add(n.id)
+            elif isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value.isidentifier():
+                out.add(n.value)  # forward references
+    return out
+
+
+def _decl_key(d: _Decl, mod: _Module, sdk: str) -> str:
+    """Everything the SDK's output for one declaration depends on: the decorator, the signature (not the
+    body), the docstring, and the module constants and classes the signature names (transitively)."""
+    import hashlib
+
+    parts = [
+        sdk,
+        d.kind,
+        d.fn.name,
+        str(isinstance(d.fn, ast.AsyncFunctionDef)),
+        ast.dump(d.call) if d.call is not None else "",
+        ast.dump(d.fn.args),
+        ast.dump(d.fn.returns) if d.fn.returns is not None else "",
+        repr(ast.get_docstring(d.fn, clean=False)),
+    ]
+    names = _names_in(d.call, d.fn.args, d.fn.returns)
+    seen: set[str] = set()
+    while names - seen:
+        name = sorted(names - seen)[0]
+        seen.add(name)
+        if name in mod.constants:
+            parts.append(f"{name}={mod.constants[name]!r}")
+        if name in mod.classes:
+            parts.append(ast.dump(mod.classes[name]))
+            names |= _names_in(mod.classes[name])
+    return hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class _SchemaCache:
+    """What the SDK produced for a declaration, keyed by :func:`_decl_key`: the SDK is slow to import and
+    builds a pydantic model per tool; a re-run over unchanged source needs neither."""
+
+    def __init__(self) -> None:
+        import os
+
+        base = os.environ.get("GATE_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "gate")
+        self.path = Path(base) / "tool-schemas-v1.json"
+        self.entries: dict[str, Any] = {}
+        self.dirty = False
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8")) if self.path.is_file() else {}
+            if isinstance(data, dict) and self.path.stat().st_size < 64 * 1024 * 1024:
+                self.entries = data
+        except (OSError, ValueError):
+            self.entries = {}
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        hit = self.entries.get(key)
+        return hit if isinstance(hit, dict) and "definition" in hit and "kind" in hit else None
+
+    def put(self, key: str, item: Item) -> None:
+        self.entries[key] = {
+            "kind": item.kind,
+            "definition": item.definition,
+            "notes": list(item.approximate),
+        }
+        self.dirty = True
+
+    def save(self) -> None:
+        if not self.dirty:
+            return
+        import os
+
+        if len(self.entries) > 50_000:
+            self.entries = dict(list(self.entries.items())[-25_000:])
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(self.entries), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError as e:
+            log.debug("schema cache not written: %s", e)
+
+
+_CACHE: _SchemaCache | None = None
+
+
+def _sdk_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"mcp {version('mcp')} pydantic {version('pydantic')}"
+    except PackageNotFoundError:
+        return "mcp ?"
+
+
 def _via_sdk(decls: list[_Decl], mod: _Module, surface: Surface) -> list[Item]:
+    global _CACHE
+    if _CACHE is None:
+        _CACHE = _SchemaCache()
+    cache = _CACHE
+    sdk = _sdk_version()
+    items: list[Item] = []
+    misses: list[tuple[_Decl, str]] = []
+    for d in decls:
+        key = _decl_key(d, mod, sdk)
+        hit = cache.get(key)
+        if hit is None:
+            misses.append((d, key))
+            continue
+        items.append(Item(hit["kind"], hit["definition"], _location(mod, d.line, d.fn.name), "static-python",
+                          tuple(hit.get("notes") or ())))  # fmt: skip
+    if misses:
+        for key, item in _build_with_sdk(misses, mod, surface):
+            cache.put(key, item)
+            items.append(item)
+        cache.save()
+    return items
+
+
+def _build_with_sdk(
+    decls_keys: list[tuple[_Decl, str]], mod: _Module, surface: Surface
+) -> list[tuple[str, Item]]:
     import importlib
 
     server_cls: Any
@@ -493,8 +619,8 @@ def _via_sdk(decls: list[_Decl], mod: _Module, surface: Surface) -> list[Item]:
         annotations_cls = importlib.import_module("mcp.types").ToolAnnotations
     ToolAnnotations = annotations_cls
     sandbox = server_cls("gate-static")
-    where: dict[tuple[str, str], tuple[int, str, list[str]]] = {}
-    for d in decls:
+    where: dict[tuple[str, str], tuple[int, str, list[str], str]] = {}
+    for d, cache_key in decls_keys:
         notes: list[str] = []
         mod.approximate = notes
         try:
@@ -534,7 +660,7 @@ def _via_sdk(decls: list[_Decl], mod: _Module, surface: Surface) -> list[Item]:
                 f"{mod.shown}:{d.line}: {d.kind} {d.fn.name}: the SDK could not build it ({e})"
             )
             continue
-        where[(d.kind, str(key))] = (d.line, d.fn.name, notes)
+        where[(d.kind, str(key))] = (d.line, d.fn.name, notes, cache_key)
 
     async def listing() -> tuple[list[Any], list[Any], list[Any], list[Any]]:
         return (
@@ -545,7 +671,7 @@ def _via_sdk(decls: list[_Decl], mod: _Module, surface: Surface) -> list[Item]:
         )
 
     tools, prompts, resources, templates = _run(listing())
-    items: list[Item] = []
+    items: list[tuple[str, Item]] = []
     for kind, sdk_kind, entries, ident in (
         ("tool", "tool", tools, "name"),
         ("prompt", "prompt", prompts, "name"),
@@ -554,10 +680,13 @@ def _via_sdk(decls: list[_Decl], mod: _Module, surface: Surface) -> list[Item]:
     ):
         for entry in entries:
             definition = entry.model_dump(mode="json", by_alias=True, exclude_none=True)
-            line, symbol, notes = where.get((sdk_kind, str(definition.get(ident))), (None, None, []))
+            found = where.get((sdk_kind, str(definition.get(ident))))
+            if found is None:
+                continue
+            line, symbol, notes, cache_key = found
             k: Kind = kind  # type: ignore[assignment]
             items.append(
-                Item(k, definition, _location(mod, line or 1, symbol), "static-python", tuple(notes))
+                (cache_key, Item(k, definition, _location(mod, line, symbol), "static-python", tuple(notes)))
             )
     return items
 
