@@ -18,7 +18,7 @@ from gate.collect import Inventory
 from gate.errors import InputError
 from gate.model import CollectorRun, Location, ServerIdentity, Service
 from gate.purl import npm_purl, pypi_purl, ref_for
-from gate.safeio import parse_json, parse_toml, read_text, require_mapping
+from gate.safeio import display, parse_json, parse_toml, read_text, require_mapping
 
 KNOWN_TRANSPORTS = ("stdio", "streamable-http", "sse")
 _AUTH_HEADERS = {"authorization", "x-api-key", "api-key", "x-auth-token", "proxy-authorization"}
@@ -170,7 +170,7 @@ class ServerCollector:
         for filename, reader in (("pyproject.toml", read_pyproject), ("package.json", read_package_json)):
             p = folder / filename
             if p.is_file():
-                m = reader(p, inventory.rel(p))
+                m = reader(p, display(p, root))
                 if m is not None:
                     manifests.append(m)
         registry: dict[str, Any] = {}
@@ -178,13 +178,13 @@ class ServerCollector:
         registry_file: str | None = None
         sj = folder / "server.json"
         if sj.is_file():
-            registry_file = inventory.rel(sj)
+            registry_file = display(sj, root)
             registry, registry_text = read_server_json(sj, registry_file)
         if not manifests and not registry:
             return CollectorRun(
                 name=self.name,
                 status="skipped",
-                reason=f"{inventory.rel(folder)}: no project name in pyproject.toml or package.json",
+                reason=f"{display(folder, root)}: no project name in pyproject.toml or package.json",
             )
         notes: list[str] = []
         packages = (

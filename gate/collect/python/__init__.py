@@ -23,7 +23,7 @@ from gate.collect.python import installed, poetrylock, pylock, pyproject, requir
 from gate.collect.python.graph import LockGraph, Package, build_components, direct_keys, package_ref
 from gate.model import CollectorError, CollectorRun, Component, Lockfile, Manifest, Project
 from gate.purl import normalize_python_name, pypi_purl, ref_for
-from gate.safeio import read_text
+from gate.safeio import display, read_text
 
 LOCK_PRIORITY = ("uv.lock", "poetry.lock", "pylock.toml")
 
@@ -34,6 +34,15 @@ class _Folder:
     pyproject: Path | None = None
     locks: list[Path] = field(default_factory=list)
     requirements: list[Path] = field(default_factory=list)
+
+
+def base_dir(inventory: Inventory) -> Path:
+    """The folder paths are shown relative to: the target, or the folder of a target that is one file."""
+    return inventory.root if inventory.root.is_dir() else inventory.root.parent
+
+
+def _rel(inventory: Inventory, path: Path) -> str:
+    return display(path, base_dir(inventory)) if path.resolve() != base_dir(inventory).resolve() else "."
 
 
 def _is_pylock(name: str) -> bool:
@@ -134,10 +143,10 @@ class PythonCollector:
         counts: dict[str, int],
         used_refs: set[str],
     ) -> tuple[Project | None, list[Component]]:
-        rel_dir = inventory.rel(folder.path)
+        rel_dir = _rel(inventory, folder.path)
         pp: pyproject.PyProject | None = None
         if folder.pyproject is not None:
-            shown = inventory.rel(folder.pyproject)
+            shown = _rel(inventory, folder.pyproject)
             pp = pyproject.parse(read_text(folder.pyproject, shown=shown), shown)
             counts["pyproject.toml"] = counts.get("pyproject.toml", 0) + 1
             errors.extend(CollectorError(msg, shown, line) for msg, line in pp.errors)
@@ -148,24 +157,20 @@ class PythonCollector:
                 and not (pp.production or pp.groups)
             ):
                 return None, []  # a tool-configuration-only pyproject.toml (no project, no dependencies)
-        name = (pp.name if pp and pp.name else None) or folder.path.name or "project"
-        version = pp.version if pp else None
-        purl = pypi_purl(name, version) if pp and pp.name else None
-        ref = ref_for(purl, "") if purl else ref_for(None, f"python-project:{rel_dir}")
-        if ref in used_refs:
-            ref = ref_for(None, f"python-project:{rel_dir}")
         graphs: list[tuple[LockGraph, set[str] | None]] = []
+        locked: list[tuple[str, str, int]] = []  # (path, kind, packages) of each lockfile read
         lockfiles: list[Lockfile] = []
+        uv_graph: tuple[LockGraph, str] | None = None
         manifests: list[Manifest] = []
         for lock in sorted(folder.locks, key=_lock_rank):
-            shown = inventory.rel(lock)
+            shown = _rel(inventory, lock)
             text = read_text(lock, shown=shown)
             if lock.name == "uv.lock":
                 graph = uvlock.parse(text, shown)
                 if pp is not None:
                     _promote_default_groups(graph, pp.default_groups)
                 direct = None
-                self._workspaces[folder.path] = (graph, ref, shown)
+                uv_graph = (graph, shown)
             elif lock.name == "poetry.lock":
                 graph, meta = poetrylock.parse(text, shown)
                 if isinstance(meta.get("content-hash"), str):
@@ -183,22 +188,32 @@ class PythonCollector:
             counts[graph.kind] = counts.get(graph.kind, 0) + 1
             notes.extend(f"{shown}: {w}" for w in graph.warnings)
             graphs.append((graph, direct))
-            lockfiles.append(
-                Lockfile(
-                    path=shown,
-                    kind=graph.kind,
-                    project=ref,
-                    packages=sum(1 for p in graph.packages if not p.is_root),
-                )
-            )
+            locked.append((shown, graph.kind, sum(1 for p in graph.packages if not p.is_root)))
             if pp is not None:
-                locked = {p.key for p in graph.packages}
-                missing = sorted(k for k in pp.declared_names() if k not in locked)
+                names = {p.key for p in graph.packages}
+                missing = sorted(k for k in pp.declared_names() if k not in names)
                 if missing and graph.kind != "pylock.toml":
                     notes.append(f"{shown}: declared in {pp.file} but not locked: {', '.join(missing)}")
+        # The project's identity: pyproject.toml, else the root package of its uv.lock, else its folder.
+        name, version, purl = None, None, None
+        if pp is not None and pp.name:
+            name, version = pp.name, pp.version
+        elif uv_graph is not None:
+            roots = [p for p in uv_graph[0].packages if p.is_root]
+            if len(roots) == 1:
+                name, version = roots[0].name, roots[0].version
+        if name is not None:
+            purl = pypi_purl(name, version)
+        name = name or folder.path.name or "project"
+        ref = ref_for(purl, "") if purl else ref_for(None, f"python-project:{rel_dir}")
+        if ref in used_refs:
+            ref = ref_for(None, f"python-project:{rel_dir}")
+        if uv_graph is not None:
+            self._workspaces[folder.path] = (uv_graph[0], ref, uv_graph[1])
+        lockfiles.extend(Lockfile(path=p, kind=k, project=ref, packages=n) for p, k, n in locked)
         pinned_requirements: list[str] = []
         for req_path in sorted(folder.requirements):
-            result = requirements.parse(req_path, inventory.root, project_dir=folder.path)
+            result = requirements.parse(req_path, base_dir(inventory), project_dir=folder.path)
             counts["requirements"] = counts.get("requirements", 0) + 1
             errors.extend(CollectorError(msg, f, line) for msg, f, line in result.errors)
             graph = result.graph
@@ -259,7 +274,7 @@ class PythonCollector:
         """(root lockfile, root project ref, the member's direct refs) when ``folder`` is a member of a uv
         workspace whose root (an ancestor inside the target) was read."""
         key = normalize_python_name(name)
-        root = inventory.root.resolve()
+        root = base_dir(inventory).resolve()
         for ancestor in folder.parents:
             if ancestor in self._workspaces:
                 graph, root_ref, lock_rel = self._workspaces[ancestor]
@@ -284,7 +299,7 @@ class PythonCollector:
         self, inventory: Inventory, env: Path, notes: list[str], counts: dict[str, int], used_refs: set[str]
     ) -> tuple[Project, list[Component]]:
         env = env.resolve()
-        inside = inventory.rel(env)
+        inside = _rel(inventory, env)
         shown = inside if not Path(inside).is_absolute() else env.name
         graph, files = installed.parse(env, shown)
         counts["python-env"] = 1

@@ -218,3 +218,17 @@ def test_lines_without_table_headers(tmp_path: Path) -> None:
     _, comps = collect(tmp_path)
     (idna,) = comps
     assert idna.locations[0].line == 4 and idna.scope == "required"
+
+
+@needs_fixtures
+def test_target_is_the_lockfile_itself() -> None:
+    """``gate sbom path/to/uv.lock``: paths stay relative, the project is named by the lock's root package."""
+    inv, comps = collect(FIXTURES / "mcp-server-qdrant" / "uv.lock")
+    (project,) = inv.projects
+    assert (project.ref, project.path, project.lockfiles) == (
+        "pkg:pypi/mcp-server-qdrant@0.8.1",
+        ".",
+        ("uv.lock",),
+    )
+    assert {c.locations[0].file for c in comps} == {"uv.lock"}
+    assert production(comps) == expected("mcp-server-qdrant")
