@@ -182,6 +182,19 @@ def verify(path: str, **params: Any) -> None:
         results = []
         for f in files:
             results.extend(verify_file(f, artifact, expect=expect, root=root, shown=str(f)))
+        model_sig = target.parent / "model.sig"
+        if not files and target.is_file() and model_sig.is_file():
+            # A single-file model signed in place: model.sig next to it.
+            results.append(
+                verify_model_path(
+                    target,
+                    model_sig,
+                    expect=expect,
+                    root=root,
+                    shown_model=path,
+                    shown_signature=str(model_sig),
+                )
+            )
         if not results:
             results = [absent(artifact)]
     status = overall(results)

@@ -199,3 +199,16 @@ def test_json_output_stays_clean_when_the_library_prints_warnings() -> None:
     assert code == 0
     doc = json.loads(out)
     assert "older verification material" in doc["verifications"][0]["details"]["notes"]
+
+
+@needs_fixtures
+def test_single_file_model_signed_in_place(tmp_path: Path) -> None:
+    folder = tmp_path / "m"
+    shutil.copytree(MODELS / "v1.0.0-elliptic-key", folder)
+    pub = str(MODELS / "keys" / "signing-key-pub.pem")
+    code, out, _ = run("verify", str(folder / "signme-1"), "--public-key", pub)
+    assert code == 0, out
+    (folder / "signme-1").chmod(0o644)
+    (folder / "signme-1").write_bytes(b"changed")
+    code, out, _ = run("verify", str(folder / "signme-1"), "--public-key", pub)
+    assert code == 1 and "differ from the signed digest" in out
