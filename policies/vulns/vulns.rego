@@ -48,7 +48,7 @@ _active := [{"c": c, "f": f, "rank": _rank(f.severity), "fix": f.fix_available} 
 
 _result(code, a, what) := {
 	"code": code,
-	"msg": concat("", [a.c.name, " ", a.c.version, ": ", a.f.severity, " vulnerability ", a.f.id, _aliases_text(a.f), what]),
+	"msg": concat("", [a.c.name, " ", a.c.version, ": ", _severity_text(a.f), " vulnerability ", a.f.id, _aliases_text(a.f), what]),
 	"component": a.c.ref,
 	"location": _first(object.get(a.c, "locations", []), null),
 	"evidence": {
@@ -69,6 +69,10 @@ _result(code, a, what) := {
 _aliases_text(f) := concat("", [" (", concat(", ", f.aliases), ")"]) if {
 	count(f.aliases) > 0
 } else := ""
+
+_severity_text(f) := "unrated" if {
+	f.severity == "unknown"
+} else := f.severity
 
 _fix_text(a) := concat("", ["; upgrade to ", a.f.fix_suggestion.upgrade_to]) if {
 	a.f.fix_suggestion.upgrade_to

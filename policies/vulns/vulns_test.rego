@@ -69,6 +69,13 @@ test_high_with_fix_and_unrated_with_fix_denied if {
 	contains(r.msg, "upgrade to 2.31.0")
 }
 
+test_unrated_finding_says_so if {
+	results := vulns.deny_fixable with input as _doc
+	some r in results
+	r.component == "pkg:pypi/unrated@1.0"
+	startswith(r.msg, "unrated 1.0: unrated vulnerability PYSEC-9")
+}
+
 test_critical_without_fix_denied if {
 	results := vulns.deny_unfixed with input as _doc
 	count(results) == 1

@@ -309,7 +309,7 @@ class Database:
             status = "stale"
         return {
             "kind": self.shape,
-            "path": self.path.name if self.shape != "managed" else str(self.path),
+            "path": self.path.name,  # a name, not an absolute path: the evidence is machine-independent
             "as_of": clock.iso(self.as_of) if self.as_of else None,
             "age_days": age,
             "records": self.records,
