@@ -20,7 +20,14 @@ from pathlib import Path
 
 from gate.collect import Inventory
 from gate.collect.python import installed, poetrylock, pylock, pyproject, requirements, uvlock
-from gate.collect.python.graph import LockGraph, Package, build_components, direct_keys, package_ref
+from gate.collect.python.graph import (
+    LockGraph,
+    Package,
+    build_components,
+    direct_keys,
+    package_ref,
+    valid_name,
+)
 from gate.model import CollectorError, CollectorRun, Component, Lockfile, Manifest, Project
 from gate.purl import normalize_python_name, pypi_purl, ref_for
 from gate.safeio import display, read_text
@@ -196,11 +203,11 @@ class PythonCollector:
                     notes.append(f"{shown}: declared in {pp.file} but not locked: {', '.join(missing)}")
         # The project's identity: pyproject.toml, else the root package of its uv.lock, else its folder.
         name, version, purl = None, None, None
-        if pp is not None and pp.name:
+        if pp is not None and pp.name and valid_name(pp.name):
             name, version = pp.name, pp.version
         elif uv_graph is not None:
             roots = [p for p in uv_graph[0].packages if p.is_root]
-            if len(roots) == 1:
+            if len(roots) == 1 and valid_name(roots[0].name):
                 name, version = roots[0].name, roots[0].version
         if name is not None:
             purl = pypi_purl(name, version)

@@ -301,6 +301,11 @@ def parse_hash(value: Any) -> Hash | None:
     return Hash(alg=alg, value=digest)
 
 
+def valid_name(name: str) -> bool:
+    """A PEP 508 distribution name."""
+    return bool(_VALID_NAME.match(name))
+
+
 def check_requirement_text(text: str, shown: str, line: int | None = None) -> None:
     """Refuse a requirement string that is absurdly long or nested before a recursive parser sees it."""
     where = f"line {line}: " if line else ""
