@@ -56,8 +56,9 @@ def parse(text: str, shown: str) -> tuple[LockGraph, dict[str, Any]]:
     if not isinstance(raw_packages, list):
         raise InputError("'package' must be an array of tables", path=shown)
     metadata = table(doc, "metadata")
-    if not raw_packages and not metadata:
-        raise InputError("not a Poetry lockfile (no packages and no [metadata])", path=shown)
+    if not metadata:
+        # Poetry always writes [metadata] last: without it the file is truncated or not a Poetry lock.
+        raise InputError("no [metadata] table (truncated, or not a Poetry lockfile)", path=shown)
     old_files = table(metadata, "files")
     lines = entry_lines(text, "[[package]]", raw_packages)
     graph = LockGraph(file=shown, kind="poetry.lock")

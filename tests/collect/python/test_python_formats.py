@@ -399,3 +399,14 @@ def test_requirements_line_style_annotations(tmp_path: Path) -> None:
     assert "pkg:pypi/anyio@4.6.0" in by["starlette"].dependencies
     assert by["mylib"].source.url == "https://example.org/mylib-1.0.tar.gz#sha256=" + SHA_A
     assert by["mylib"].pinned and by["mylib"].hashes[0].value == SHA_A
+
+
+def test_poetry_lock_cut_before_metadata_is_refused(tmp_path: Path) -> None:
+    import pytest
+
+    from gate.errors import InputError
+
+    (tmp_path / "poetry.lock").write_text('[[package]]\nname = "a"\nversion = "1.0"\ngroups = ["main"]\n')
+    with pytest.raises(InputError) as info:
+        run(tmp_path)
+    assert info.value.diagnostics().startswith("poetry.lock: no [metadata] table")
