@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import urllib.parse
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -230,8 +231,10 @@ class ProvenanceCollector:
             if c.source.kind not in ("path", "url") or not c.source.url:
                 continue
             url = c.source.url
-            if url.startswith("file:"):
-                url = url[5:].lstrip("/") if url.startswith("file:///") is False else url[7:]
+            if url.startswith("file://"):
+                url = urllib.parse.unquote(urllib.parse.urlparse(url).path)
+            elif url.startswith("file:"):
+                url = urllib.parse.unquote(url[5:])
             if "://" in url:
                 continue
             candidate = (inventory.root / url).resolve()

@@ -311,3 +311,48 @@ def test_sbom_properties_extension(tmp_path: Path) -> None:
     assert props["gate:provenance:status"] == "verified"
     assert props["gate:provenance:kinds"] == "lockfile-hash"
     assert props["x"] == "y"
+
+
+@pytest.mark.parametrize("url", ["vendor/dep-1.0.tgz", "file:vendor/dep-1.0.tgz", "FILE_ABS"])
+def test_lockfile_named_artifact_url_forms(tmp_path: Path, url: str) -> None:
+    import hashlib
+
+    target = tmp_path / "t"
+    (target / "vendor").mkdir(parents=True)
+    f = target / "vendor" / "dep-1.0.tgz"
+    f.write_bytes(b"tarball")
+    if url == "FILE_ABS":
+        url = f.resolve().as_uri()
+    inv = _inventory(target)
+    inv.components.append(
+        Component(
+            ref="pkg:npm/dep@1.0",
+            name="dep",
+            version="1.0",
+            ecosystem="npm",
+            hashes=(Hash("sha512", hashlib.sha512(b"tarball").hexdigest()),),
+            source=Source(kind="path", url=url),
+        )
+    )
+    ProvenanceCollector().collect(inv)
+    [v] = inv.annotations["pkg:npm/dep@1.0"]["provenance"]
+    assert v["status"] == "verified" and v["kind"] == "lockfile-hash"
+
+
+def test_lockfile_path_outside_target_is_ignored(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.whl"
+    outside.write_bytes(b"x")
+    target = tmp_path / "t"
+    target.mkdir()
+    inv = _inventory(target)
+    inv.components.append(
+        Component(
+            ref="pkg:pypi/o@1",
+            name="o",
+            version="1",
+            hashes=(Hash("sha256", "00" * 32),),
+            source=Source(kind="path", url="../outside.whl"),
+        )
+    )
+    ProvenanceCollector().collect(inv)
+    assert "pkg:pypi/o@1" not in inv.annotations
