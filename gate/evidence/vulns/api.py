@@ -53,6 +53,7 @@ class ApiSource:
         self.errors: list[str] = []
         self._records: dict[str, dict[str, Any]] = {}
         self._vcache: dict[int, frozenset[Any]] = {}
+        self._answers: dict[Query, Answer] = {}
 
     # -- HTTP ------------------------------------------------------------------------------------------
     def _call(self, method: str, path: str, body: Any = None) -> Any:
@@ -120,8 +121,15 @@ class ApiSource:
     # -- the VulnSource interface ----------------------------------------------------------------------
     def query(self, queries: Sequence[Query]) -> dict[Query, Answer]:
         out: dict[Query, Answer] = {}
-        for start in range(0, len(queries), BATCH):
-            chunk = list(queries[start : start + BATCH])
+        # Answers are kept for the run: pip-audit's fix resolution asks about single versions again.
+        todo = []
+        for q in queries:
+            if q in self._answers:
+                out[q] = self._answers[q]
+            else:
+                todo.append(q)
+        for start in range(0, len(todo), BATCH):
+            chunk = todo[start : start + BATCH]
             body = {
                 "queries": [
                     {"package": {"ecosystem": q.ecosystem, "name": q.name}, "version": q.version_text}
@@ -139,7 +147,7 @@ class ApiSource:
                     out[q] = Answer(unchecked=f"OSV API unavailable: {e}")
                 continue
             for q, result in zip(chunk, results, strict=True):
-                out[q] = self._answer(q, result)
+                out[q] = self._answers[q] = self._answer(q, result)
         return out
 
     def _answer(self, q: Query, result: Any) -> Answer:
