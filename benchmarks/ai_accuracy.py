@@ -7,7 +7,11 @@ runs with default settings (tests scoped out). cdxgen (``CDXGEN`` or /tmp/cdxgen
 runs in its AI-BOM mode (``-t ai``) on a copy of the same project; its machine-learning-model and data
 components are matched by name.
 
-    python benchmarks/ai_accuracy.py [--no-cdxgen]
+    python benchmarks/ai_accuracy.py [--no-cdxgen] [--project DIR=LABEL.json ...]
+
+``--project`` adds a real project, e.g. the published sources of two MCP servers labelled in
+benchmarks/data/ai/ (fetch them with ``pip download --no-deps --no-binary :all: mcp-server-qdrant==0.8.1``
+and ``npm pack @pinecone-database/mcp@0.3.0``, then unpack).
 """
 
 from __future__ import annotations
@@ -119,16 +123,22 @@ def matches(expected: str, got: dict[str, str]) -> str | None:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--no-cdxgen", action="store_true")
+    ap.add_argument("--project", action="append", default=[], metavar="DIR=LABEL")
     args = ap.parse_args()
+    work: list[tuple[str, Path, Path]] = [
+        (p.name.removesuffix(".expected.json"), PROJECTS / p.name.removesuffix(".expected.json"), p)
+        for p in sorted(PROJECTS.glob("*.expected.json"))
+    ]
+    for spec in args.project:
+        d, _, lab = spec.partition("=")
+        work.append((Path(lab).name.removesuffix(".expected.json"), Path(d), Path(lab)))
     totals = {"gate": [0, 0, 0], "cdxgen": [0, 0, 0]}
     attr_errors: list[str] = []
     svc_missing: list[str] = []
     rows = []
     ran_cdxgen = False
-    for label_path in sorted(PROJECTS.glob("*.expected.json")):
-        name = label_path.name.removesuffix(".expected.json")
+    for name, project, label_path in work:
         label = json.loads(label_path.read_text())
-        project = PROJECTS / name
         comps, services, gate_s = gate_components(project)
         got = {c["name"]: c for c in comps}
         must = {m["name"]: m for m in label["must"]}
@@ -158,15 +168,15 @@ def main() -> int:
             if cfp:
                 cdx_cells += f" false: {sorted(cfp)[:6]}"
         rows.append((name, len(must), len(tp), len(fp), len(fn), forbidden, gate_s, cdx_cells, fp, fn))
-    print(f"{'project':16} {'labelled':>8} {'tp':>4} {'fp':>4} {'fn':>4}  {'gate s':>7}  cdxgen -t ai")
+    print(f"{'project':28} {'labelled':>8} {'tp':>4} {'fp':>4} {'fn':>4}  {'gate s':>7}  cdxgen -t ai")
     for name, n, tp, fp, fn, forbidden, gs, cdx_cells, fps, fns in rows:
-        print(f"{name:16} {n:>8} {tp:>4} {fp:>4} {fn:>4}  {gs:>7.3f}  {cdx_cells}")
+        print(f"{name:28} {n:>8} {tp:>4} {fp:>4} {fn:>4}  {gs:>7.3f}  {cdx_cells}")
         if fps:
-            print(f"{'':16} false components: {fps}")
+            print(f"{'':28} false components: {fps}")
         if fns:
-            print(f"{'':16} missed: {fns}")
+            print(f"{'':28} missed: {fns}")
         if forbidden:
-            print(f"{'':16} forbidden names yielded: {forbidden}")
+            print(f"{'':28} forbidden names yielded: {forbidden}")
     p, r = score(*totals["gate"])
     print(
         f"\ngate:   precision {p:.3f}  recall {r:.3f}  (tp {totals['gate'][0]}, fp {totals['gate'][1]}, "

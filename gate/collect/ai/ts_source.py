@@ -328,7 +328,11 @@ class TsFile:
             args = _args(call)
             if args and args[0].type == "array":
                 for s in args[0].named_children:
-                    found += [(v, f"z.enum:{owner}", call.start_point[0] + 1) for v in self.resolve(s)]
+                    ctx = "embed" if "embed" in _context_keys(call) else ""
+                    found += [
+                        (v, f"z.enum:{owner}{ctx and ' (embed)'}", call.start_point[0] + 1)
+                        for v in self.resolve(s)
+                    ]
         for alias in self.type_aliases:
             name = _text(alias.child_by_field_name("name"))
             if _MODEL_NAME.search(name):
@@ -373,7 +377,7 @@ class TsFile:
             provider = provider_for_model(value)
             if provider and is_api_model(value):
                 yield Reference(
-                    kind="embedding" if "embed" in value.lower() else "model",
+                    kind="embedding" if "embed" in value.lower() or "(embed)" in symbol else "model",
                     source="api",
                     value=value,
                     file=self.rel,
@@ -469,6 +473,22 @@ def _owner_name(node: Any) -> str | None:
             return _key(cur)
         cur = cur.parent
     return None
+
+
+def _context_keys(node: Any) -> str:
+    """The object keys and variable names around an expression, innermost first, lower case."""
+    keys = []
+    cur = node.parent
+    for _ in range(12):
+        if cur is None:
+            break
+        if cur.type == "pair":
+            keys.append(_key(cur))
+        elif cur.type == "variable_declarator":
+            keys.append(_text(cur.child_by_field_name("name")))
+            break
+        cur = cur.parent
+    return " ".join(keys).lower()
 
 
 def _model_values(obj: Any, depth: int = 0) -> list[Any]:
