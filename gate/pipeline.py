@@ -35,6 +35,7 @@ INVENTORY_COLLECTORS: list[str] = [
 EVIDENCE_COLLECTORS: list[str] = [
     "gate.evidence.vulns:VulnCollector",
     "gate.evidence.provenance:ProvenanceCollector",
+    "gate.evidence.artifacts:ModelSignatureCollector",
     "gate.evidence.posture:PostureCollector",
 ]
 
