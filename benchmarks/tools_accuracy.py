@@ -106,6 +106,32 @@ def load_cases(fixtures: Path) -> list[dict[str, Any]]:
                 "corpus": "enkrypt",
             }
         )
+    # Cases written from the threat descriptions (the detector's own tests), reported as their own corpus.
+    sys.path.insert(0, str(ROOT / "tests" / "evidence" / "tools"))
+    from test_tools_detect import BENIGN, MALICIOUS
+
+    for n, text in enumerate(MALICIOUS):
+        cases.append(
+            {
+                "id": f"own/m{n}",
+                "tool": {"name": f"own_m{n}", "description": text},
+                "malicious": True,
+                "category": "own:malicious",
+                "text_harm": True,
+                "corpus": "own",
+            }
+        )
+    for n, text in enumerate(BENIGN):
+        cases.append(
+            {
+                "id": f"own/b{n}",
+                "tool": {"name": f"own_b{n}", "description": text},
+                "malicious": False,
+                "category": "own:benign",
+                "text_harm": True,
+                "corpus": "own",
+            }
+        )
     return cases
 
 
@@ -211,10 +237,15 @@ def main() -> int:
         "overall": {},
         "categories": {},
     }
-    eval_cases = [c for c in cases if not (c["malicious"] and not c["text_harm"])]
+    eval_cases = [c for c in cases if not (c["malicious"] and not c["text_harm"]) and c["corpus"] != "own"]
     report["overall"]["gate"] = metrics([(c, mine[c["id"]][0]) for c in eval_cases])
     if peer_out is not None:
         report["overall"]["cisco-yara"] = metrics([(c, peer_flag(c["id"])) for c in eval_cases])
+        report["overall"]["cisco-yara-any"] = metrics([(c, bool(peer_out.get(c["id"]))) for c in eval_cases])
+    own = [c for c in cases if c["corpus"] == "own"]
+    report["own_cases"] = {"gate": metrics([(c, mine[c["id"]][0]) for c in own])}
+    if peer_out is not None:
+        report["own_cases"]["cisco-yara"] = metrics([(c, peer_flag(c["id"])) for c in own])
     by_cat: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for c in cases:
         by_cat[c["category"]].append(c)
@@ -240,6 +271,11 @@ def main() -> int:
         for who, m in report["overall"].items():
             print(
                 f"{who:12} precision {m['precision']} recall {m['recall']} FPR {m['fpr']} "
+                f"(tp {m['tp']} fn {m['fn']} fp {m['fp']} tn {m['tn']})"
+            )
+        for who, m in report["own_cases"].items():
+            print(
+                f"own cases {who:12} precision {m['precision']} recall {m['recall']} FPR {m['fpr']} "
                 f"(tp {m['tp']} fn {m['fn']} fp {m['fp']} tn {m['tn']})"
             )
         print(f"{'category':42} {'n':>4} {'mal(text)':>9} {'benign':>6} {'gate':>5} {'peer':>5}")
