@@ -143,3 +143,91 @@ class Verification:
             "component": self.component,
             "details": self.details,
         }
+
+
+_NULLABLE_STR = {"type": ["string", "null"]}
+
+# JSON Schema of ``Verification.to_json()``: the items of ``input.provenance.verifications`` and of
+# ``input.components[].provenance`` (for gate/schema/input-v1.schema.json and docs/input.md).
+VERIFICATION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": [
+        "status",
+        "kind",
+        "reason",
+        "subject",
+        "signer",
+        "slsa",
+        "method",
+        "trust_root",
+        "files",
+        "component",
+        "details",
+    ],
+    "additionalProperties": False,
+    "properties": {
+        "status": {"enum": list(STATUSES)},
+        "kind": {
+            "enum": [
+                "sigstore-bundle",
+                "dsse",
+                "slsa-provenance",
+                "github-attestation",
+                "npm-provenance",
+                "pep740",
+                "model-signing",
+                "lockfile-hash",
+                "vsa",
+                "none",
+            ]
+        },
+        "reason": {"type": "string", "minLength": 1},
+        "subject": {
+            "type": "object",
+            "required": ["name", "digest"],
+            "properties": {
+                "name": _NULLABLE_STR,
+                "digest": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+        },
+        "signer": {
+            "type": ["object", "null"],
+            "required": [
+                "identity",
+                "issuer",
+                "claims",
+                "key_fingerprint",
+                "certificate_subject",
+                "certificate_issuer",
+            ],
+            "properties": {
+                "identity": _NULLABLE_STR,
+                "issuer": _NULLABLE_STR,
+                "claims": {"type": "object", "additionalProperties": {"type": "string"}},
+                "key_fingerprint": _NULLABLE_STR,
+                "certificate_subject": _NULLABLE_STR,
+                "certificate_issuer": _NULLABLE_STR,
+            },
+        },
+        "slsa": {
+            "type": ["object", "null"],
+            "properties": {
+                k: _NULLABLE_STR
+                for k in (
+                    "predicate_type",
+                    "builder_id",
+                    "build_type",
+                    "source_repository",
+                    "source_ref",
+                    "source_commit",
+                    "invocation_id",
+                )
+            },
+        },
+        "method": _NULLABLE_STR,
+        "trust_root": _NULLABLE_STR,
+        "files": {"type": "array", "items": {"type": "string"}},
+        "component": _NULLABLE_STR,
+        "details": {"type": "object"},
+    },
+}

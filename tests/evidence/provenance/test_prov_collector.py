@@ -356,3 +356,24 @@ def test_lockfile_path_outside_target_is_ignored(tmp_path: Path) -> None:
     )
     ProvenanceCollector().collect(inv)
     assert "pkg:pypi/o@1" not in inv.annotations
+
+
+@needs_fixtures
+def test_every_verification_matches_the_published_schema(tmp_path: Path) -> None:
+    import jsonschema
+
+    from gate.evidence.provenance.result import VERIFICATION_SCHEMA
+
+    target = tmp_path / "server"
+    (target / "dist").mkdir(parents=True)
+    shutil.copyfile(GITHUB / "custom-issuer-artifact", target / "dist" / "s-1.0.tar.gz")
+    shutil.copyfile(GITHUB / "custom-issuer.sigstore.json", target / "dist" / "s-1.0.tar.gz.sigstore.json")
+    shutil.copyfile(GITHUB / "sigstore-js-2.1.0-bundle.json", target / "dist" / "s-1.0.tar.gz.sigstore")
+    shutil.copytree(MODELS / "v1.0.1-elliptic-key", target / "models" / "ec")
+    (target / "models" / "loose.gguf").write_bytes(b"GGUF")
+    inv = _inventory(target)
+    ProvenanceCollector().collect(inv)
+    vs = inv.sections["provenance"]["verifications"]
+    assert {v["status"] for v in vs} >= {"verified", "unsupported", "unverifiable", "absent"}
+    for v in vs:
+        jsonschema.validate(v, VERIFICATION_SCHEMA)
