@@ -365,6 +365,22 @@ class PythonAnalyser:
             name = f.attr if isinstance(f, ast.Attribute) else (f.id if isinstance(f, ast.Name) else None)
             if name:
                 self.calls_by_name.setdefault(name, []).append((Ctx(mod, func, ci), call))
+        for call, _func, _cnode in calls:
+            f = call.func
+            if (
+                isinstance(f, ast.Attribute)
+                and f.attr == "add_argument"
+                and _kwarg(call, "default") is not None
+            ):
+                flags = [v for a in call.args if (v := _str_const(a))]
+                dest = _str_const(_kwarg(call, "dest")) or next(
+                    (x.lstrip("-").replace("-", "_") for x in flags if x.startswith("--")), None
+                )
+                if dest:
+                    info = self._argparse_class(mod)
+                    fi = FieldInfo(name=dest, default=_kwarg(call, "default"), env=None, line=call.lineno)
+                    info.fields[dest] = fi
+                    self.fields_by_name.setdefault(dest, []).append((info, fi))
         for assign, func, cnode in assigns:
             mod.assign_calls.append((assign, func, by_node.get(id(cnode)) if cnode is not None else None))
 
@@ -439,6 +455,19 @@ class PythonAnalyser:
                                 info.self_attrs.setdefault(t.attr, []).append((sub.value, stmt))
         mod.classes[node.name] = info
         self.classes_by_name.setdefault(node.name, []).append(info)
+
+    def _argparse_class(self, mod: ModuleInfo) -> ClassInfo:
+        """A stand-in class holding the module's argparse options (``args.model`` resolves to them)."""
+        key = "<argparse>"
+        info = mod.classes.get(key)
+        if info is None:
+            info = ClassInfo(
+                name="argparse",
+                module=mod,
+                node=ast.ClassDef(name=key, bases=[], keywords=[], body=[], decorator_list=[]),
+            )
+            mod.classes[key] = info
+        return info
 
     def _field_default(self, value: ast.expr | None, mod: ModuleInfo) -> tuple[ast.expr | None, str | None]:
         """A class attribute's default and its alias (``Field(default=..., alias=/validation_alias=)``)."""
@@ -582,6 +611,7 @@ class PythonAnalyser:
                 default, index, is_method = param
                 outer = Ctx(mod, None, ctx.cls)
                 out += self.resolve(default, outer, depth + 1) if default is not None else []
+                out += self._from_decorators(ctx, name, depth)
                 out += self._from_callers(ctx, name, index, is_method, depth)
             if local or param is not None:
                 return out
@@ -611,6 +641,29 @@ class PythonAnalyser:
             return m
         matches = [m for k, m in self.modules.items() if k.endswith("." + dotted) or dotted.endswith("." + k)]
         return matches[0] if len(matches) == 1 else None
+
+    def _from_decorators(self, ctx: Ctx, name: str, depth: int) -> list[Cand]:
+        """``@click.option("--model-name", default=..., envvar=...)`` on the function: the parameter's default."""
+        func = ctx.func
+        out: list[Cand] = []
+        if func is None:
+            return out
+        for deco in func.decorator_list:
+            if not isinstance(deco, ast.Call) or not (self.qualify(deco.func, ctx.mod) or "").startswith(
+                "click."
+            ):
+                continue
+            names = [v for a in deco.args if (v := _str_const(a))]
+            dests = {n.lstrip("-").replace("-", "_") for n in names}
+            if name not in dests:
+                continue
+            env = _str_const(_kwarg(deco, "envvar"))
+            outer = Ctx(ctx.mod, None, ctx.cls)
+            out += [
+                Cand(c.value, _with_env(c.origin, env))
+                for c in self.resolve(_kwarg(deco, "default"), outer, depth + 1)
+            ]
+        return out
 
     def _from_callers(
         self, ctx: Ctx, name: str, index: int | None, is_method: bool, depth: int
@@ -689,6 +742,13 @@ class PythonAnalyser:
         if q.endswith("Field") and q.startswith("pydantic"):
             default, _ = self._field_default(node, ctx.mod)
             return self.resolve(default, ctx, depth + 1)
+        if q in ("typer.Option", "typer.Argument"):
+            default = node.args[0] if node.args else _kwarg(node, "default")
+            env = _str_const(_kwarg(node, "envvar"))
+            return [Cand(c.value, _with_env(c.origin, env)) for c in self.resolve(default, ctx, depth + 1)]
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "get" and len(node.args) == 2:
+            # config.get("model", "org/name"): the default
+            return self.resolve(node.args[1], ctx, depth + 1)
         if isinstance(node.func, ast.Name) and node.func.id in ("str", "Path") and node.args:
             return self.resolve(node.args[0], ctx, depth + 1)
         if isinstance(node.func, ast.Name) and node.func.id == "open" and node.args:
@@ -987,6 +1047,10 @@ class PythonAnalyser:
                 defined=c.origin,
                 extra={"method": method},
             )
+
+
+def _kwarg(call: ast.Call, name: str) -> ast.expr | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
 
 
 def _implicit_chroma(file: str, line: int, api: str) -> Reference:
