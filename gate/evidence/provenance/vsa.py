@@ -252,6 +252,13 @@ def verify_vsa_file(
         if v.status not in ("verified", "unverifiable") or (v.status == "unverifiable" and v.signer is None):
             return v.with_(kind="vsa")
         signer = v.signer
+        if v.status == "unverifiable" and signer is not None:
+            # The signature is valid but no subject was given: the identity must still be the expected one.
+            from gate.evidence.provenance.sigstore_bundle import check_identity
+
+            mismatch = check_identity(signer, identity, issuer)
+            if mismatch:
+                return v.with_(status="failed", kind="vsa", reason=mismatch)
         payload = base64.b64decode(doc["dsseEnvelope"]["payload"])
         method = "sigstore"
         base["trust_root"] = v.trust_root

@@ -155,3 +155,20 @@ def test_keyless_without_ambient_token_is_a_usage_error(monkeypatch: pytest.Monk
     with pytest.raises(UsageError) as e:
         vsa.sign_vsa(vsa.build_vsa(DOC, SBOM, Evaluation(results=())))
     assert "ambient OIDC token" in e.value.message
+
+
+def test_sigstore_signed_statement_identity_checked_without_subject() -> None:
+    from prov_testlib import CONFORMANCE
+
+    if not CONFORMANCE.is_dir():
+        pytest.skip("fixtures")
+    bundle = CONFORMANCE / "happy-path-intoto-in-dsse-v3" / "bundle.sigstore.json"
+    issuer = "https://token.actions.githubusercontent.com"
+    v = vsa.verify_vsa_file(bundle, identity="https://example.com/not-the-signer", issuer=issuer)
+    assert v.status == "failed" and "expected identity" in v.reason
+    ident = (
+        "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/"
+        "extremely-dangerous-oidc-beacon.yml@refs/heads/main"
+    )
+    v = vsa.verify_vsa_file(bundle, identity=ident, issuer=issuer)
+    assert v.status == "failed" and "not a VSA" in v.reason
