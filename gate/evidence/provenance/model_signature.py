@@ -253,8 +253,13 @@ def verify_model(
         return Verification(status="failed", reason=f"signature: {_short(e)}", subject=subject, **base)
 
     subject = Subject(name=str(manifest.model_name), digest={})
-    if signer is not None and method == "sigstore":
-        mismatch = check_identity(signer, identity, issuer)
+    if signer is not None and (identity is not None or issuer is not None):
+        if method == "public-key":
+            mismatch: str | None = (
+                "an identity was required, but the model is signed with a bare key (no identity)"
+            )
+        else:
+            mismatch = check_identity(signer, identity, issuer)
         if mismatch:
             return Verification(status="failed", reason=mismatch, subject=subject, signer=signer, **base)
     sig_rel = _relative(signature, model)

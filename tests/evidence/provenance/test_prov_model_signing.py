@@ -153,3 +153,24 @@ def test_malformed_signature_file_is_input_error(tmp_path: Path) -> None:
     )
     v = verify_model(model, model / "model.sig")
     assert v.status == "failed"
+
+
+@needs_fixtures
+def test_required_identity_is_enforced_for_every_method() -> None:
+    folder = MODELS / "v1.1.0-certificate"
+    v = verify_model(
+        folder,
+        folder / "model.sig",
+        certificate_chain=(MODELS / "keys" / "ca-cert.pem",),
+        identity="release@example.com",
+    )
+    assert v.status == "failed" and "expected identity" in v.reason
+    assert v.signer and v.signer.certificate_subject == "CN=intermediate-ca"
+    folder = MODELS / "v1.1.0-elliptic-key"
+    v = verify_model(
+        folder,
+        folder / "model.sig",
+        public_key=MODELS / "keys" / "signing-key-pub.pem",
+        identity="release@example.com",
+    )
+    assert v.status == "failed" and "bare key" in v.reason
