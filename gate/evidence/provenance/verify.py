@@ -13,7 +13,7 @@ from gate.evidence.provenance import pep740, trust
 from gate.evidence.provenance.artifact import Artifact
 from gate.evidence.provenance.model_signature import is_model_signature, verify_model
 from gate.evidence.provenance.result import STATUSES, Subject, Verification
-from gate.evidence.provenance.sigstore_bundle import read_bundles, verify_bundle
+from gate.evidence.provenance.sigstore_bundle import check_identity, read_bundles, verify_bundle
 from gate.safeio import parse_json, read_text
 
 # Signature/attestation files looked for next to an artifact X (in this order).
@@ -87,12 +87,17 @@ def verify_file(
                     files=files,
                 )
             ]
-        return [
-            pep740.verify_attestation(
+        results = []
+        for att, claimed in pep740.read_attestations(evidence, shown):
+            v = pep740.verify_attestation(
                 att, artifact, publisher=expect.publisher, root=root, files=files, claimed_publisher=claimed
             )
-            for att, claimed in pep740.read_attestations(evidence, shown)
-        ]
+            if v.status == "verified" and v.signer is not None:
+                mismatch = check_identity(v.signer, expect.identity, expect.issuer)
+                if mismatch:
+                    v = v.with_(status="failed", reason=mismatch)
+            results.append(v)
+        return results
     if kind == "model":
         model = artifact.path if artifact and artifact.path else evidence.parent
         return [verify_model_path(model, evidence, expect=expect, root=root, shown_signature=shown)]

@@ -213,3 +213,21 @@ def test_staging_failure_explains_the_trust_root() -> None:
         PEP740 / "rfc8785-0.1.2-py3-none-any.whl.sigstore", _dist_for("rfc8785-0.1.2-py3-none-any.whl")
     )
     assert v.status == "failed" and "does not chain to the trusted root" in v.reason
+
+
+def test_pep740_identity_flag_is_enforced() -> None:
+    from gate.evidence.provenance.verify import Expectation
+
+    dist = _dist_for("pypi_attestations-0.0.19.tar.gz")
+    path = PEP740 / "pypi_attestations-0.0.19.tar.gz.publish.attestation"
+    [v] = verify_file(
+        path,
+        dist,
+        expect=Expectation(identity="https://github.com/evil/x/.github/workflows/r.yml@refs/tags/v1"),
+    )
+    assert v.status == "failed" and "expected identity" in v.reason
+    ok = "https://github.com/trailofbits/pypi-attestations/.github/workflows/release.yml@refs/tags/v0.0.19"
+    [v] = verify_file(
+        path, dist, expect=Expectation(identity=ok, issuer="https://token.actions.githubusercontent.com")
+    )
+    assert v.status == "verified"
