@@ -125,14 +125,29 @@ class ProvenanceCollector:
         # Model folders (and single model files) signed with OpenSSF model signing.
         for folder, sig in model_dirs:
             rel_folder = inventory.rel(folder)
-            v = verify_model_path(
-                folder,
-                sig,
-                expect=expect,
-                root=root,
-                shown_model=rel_folder,
-                shown_signature=inventory.rel(sig),
-            )
+            files = (rel_folder, inventory.rel(sig))
+            try:
+                v = verify_model_path(
+                    folder, sig, expect=expect, root=root, shown_model=rel_folder, shown_signature=files[1]
+                )
+            except InputError as e:
+                # A broken model.sig is a signature that does not verify, not a reason to stop the run.
+                v = Verification(
+                    status="failed",
+                    kind="model-signing",
+                    reason=f"unreadable signature: {e.message}",
+                    subject=Subject(folder.name),
+                    files=files,
+                )
+            except OSError as e:
+                errors.append(CollectorError(f"cannot read the model: {e.strerror or e}", file=rel_folder))
+                v = Verification(
+                    status="unverifiable",
+                    kind="model-signing",
+                    subject=Subject(folder.name),
+                    reason=f"a model file could not be read: {e.strerror or e}",
+                    files=files,
+                )
             owner = next(
                 (f for f in found if f.kind == "model" and (f.rel + "/").startswith(rel_folder + "/")), None
             )
@@ -368,6 +383,9 @@ class ProvenanceCollector:
             ]
         except GateError as e:
             errors.append(CollectorError(e.message, file=shown))
+            return []
+        except OSError as e:
+            errors.append(CollectorError(f"cannot read: {e.strerror or e}", file=shown))
             return []
 
     # -- lockfile integrity ---------------------------------------------------------------------------

@@ -377,3 +377,16 @@ def test_every_verification_matches_the_published_schema(tmp_path: Path) -> None
     assert {v["status"] for v in vs} >= {"verified", "unsupported", "unverifiable", "absent"}
     for v in vs:
         jsonschema.validate(v, VERIFICATION_SCHEMA)
+
+
+def test_broken_model_signature_is_failed_not_a_crash(tmp_path: Path) -> None:
+    target = tmp_path / "t"
+    (target / "model").mkdir(parents=True)
+    (target / "model" / "weights.safetensors").write_bytes(b"w")
+    (target / "model" / "model.sig").write_bytes(b"\x00\x01 not a signature")
+    inv = _inventory(target)
+    run = ProvenanceCollector().collect(inv)
+    assert run.status == "ok"
+    [v] = inv.sections["provenance"]["verifications"]
+    assert v["kind"] == "model-signing" and v["status"] == "failed"
+    assert v["files"] == ["model", "model/model.sig"]
