@@ -52,7 +52,7 @@ class ApiSource:
         self.cache_hits = 0
         self.errors: list[str] = []
         self._records: dict[str, dict[str, Any]] = {}
-        self._vcache: dict[int, frozenset[Any]] = {}
+        self._vcache: dict[int, Any] = {}
         self._answers: dict[Query, Answer] = {}
 
     # -- HTTP ------------------------------------------------------------------------------------------

@@ -166,7 +166,7 @@ class Database:
         # managed stores: per ecosystem (file handle path, {name: [[offset, length], ...]})
         self._lazy: dict[str, tuple[Path, dict[str, list[list[int]]]]] = {}
         # Parsed ``versions`` lists of the records this database holds (alive as long as it is).
-        self._vcache: dict[int, frozenset[Any]] = {}
+        self._vcache: dict[int, Any] = {}
         self._files: dict[str, str] = {}  # record id -> file or zip member it came from
 
     # -- loading ---------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from gate.evidence.vulns.versions import UnparseableVersion, normalize_name, parse
@@ -32,6 +32,11 @@ class Match:
     @property
     def id(self) -> str:
         return str(self.record.get("id", ""))
+
+    @cached_property
+    def ids(self) -> frozenset[str]:
+        """The record's id and aliases."""
+        return frozenset(record_ids(self.record))
 
 
 @dataclass(frozen=True)
@@ -127,13 +132,15 @@ def _event_version(ordering: str, text: Any) -> tuple[Any, str | None]:
         return None, f"unparseable {ordering} version {text!r} in the record"
 
 
-def _in_range(
-    ordering: str, events: Sequence[Any], version: Any, notes: list[str]
-) -> tuple[bool, list[tuple[Any, str]]]:
-    """Whether ``version`` lies in one range; also returns the parsed fixed versions of the range."""
+_Prepared = tuple[list[tuple[Any, int, str]], list[tuple[Any, str]], list[Any], list[str]]
+
+
+def _prepare(ordering: str, events: Sequence[Any]) -> _Prepared:
+    """A range's events parsed and sorted once: (events, fixed versions, limits, notes)."""
     parsed: list[tuple[Any, int, str]] = []  # (version or None for 0, kind order, kind)
     fixed: list[tuple[Any, str]] = []
     limits: list[Any] = []
+    notes: list[str] = []
     kind_order = {"introduced": 0, "fixed": 1, "last_affected": 2}
     for ev in events:
         if not isinstance(ev, dict) or len(ev) != 1:
@@ -164,6 +171,20 @@ def _in_range(
         parsed.append((v, kind_order[kind], kind))
     # Sort by version ("0" first); at equal versions, an introduction comes before a fix.
     parsed.sort(key=lambda t: (0, 0, t[1]) if t[0] is None else (1, t[0], t[1]))
+    return parsed, fixed, limits, notes
+
+
+def _in_range(
+    ordering: str, rng: dict[str, Any], version: Any, notes: list[str], cache: dict[int, Any] | None = None
+) -> tuple[bool, list[tuple[Any, str]]]:
+    """Whether ``version`` lies in one range; also returns the parsed fixed versions of the range."""
+    prepared = cache.get(id(rng)) if cache is not None else None
+    if prepared is None:
+        prepared = _prepare(ordering, rng.get("events") or ())
+        if cache is not None:
+            cache[id(rng)] = prepared
+    parsed, fixed, limits, range_notes = prepared
+    notes.extend(range_notes)
     affected = False
     for v, _, kind in parsed:
         if kind == "introduced":
@@ -185,7 +206,7 @@ def match(
     name_key: str,
     version_text: str,
     version: Any,
-    cache: dict[int, frozenset[Any]] | None = None,
+    cache: dict[int, Any] | None = None,
 ) -> Match | None:
     """The record's match for this package version, or None. ``version`` is already parsed for
     ``ecosystem``; the caller reports versions that do not parse. ``cache`` (owned by a source that keeps its
@@ -218,7 +239,7 @@ def match(
                 except UnparseableVersion:
                     notes.append(f"version {version_text!r} is not SemVer; a SEMVER range was not evaluated")
                     continue
-            in_range, fixed = _in_range(ordering, rng.get("events") or (), v, notes)
+            in_range, fixed = _in_range(ordering, rng, v, notes, cache)
             affected = affected or in_range
             if ordering == ecosystem:
                 fixed_all.extend(fixed)
@@ -265,12 +286,10 @@ def version_key(ecosystem: str, text: str) -> Any:
     return v
 
 
-def _version_set(
-    aff: dict[str, Any], ecosystem: str, cache: dict[int, frozenset[Any]] | None
-) -> frozenset[Any]:
+def _version_set(aff: dict[str, Any], ecosystem: str, cache: dict[int, Any] | None) -> frozenset[Any]:
     """The ``versions`` list of one affected entry as version keys, computed once per scan when a cache is
     given (records are shared by every query of a scan, and by pip-audit's fix resolution)."""
-    cached = cache.get(id(aff)) if cache is not None else None
+    cached: frozenset[Any] | None = cache.get(id(aff)) if cache is not None else None
     if cached is None:
         parsed = set()
         for item in aff.get("versions") or ():
@@ -376,7 +395,7 @@ def alias_groups(matches: Iterable[Match]) -> list[list[Match]]:
 
     owner: dict[str, int] = {}
     for i, m in enumerate(items):
-        for vid in record_ids(m.record):
+        for vid in m.ids:
             if vid in owner:
                 parent[find(i)] = find(owner[vid])
             else:
@@ -398,7 +417,7 @@ def group_matches(matches: Iterable[Match], source: dict[str, Any], ecosystem: s
     for members in groups:
         ids: set[str] = set()
         for m in members:
-            ids |= record_ids(m.record)
+            ids |= m.ids
         primary_record = min(members, key=lambda m: _id_priority(m.id))
         primary = primary_record.id
         sevs = sorted(

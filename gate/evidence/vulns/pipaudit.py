@@ -16,7 +16,7 @@ import types
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from gate.evidence.vulns.osv import alias_groups, primary_id, record_ids
+from gate.evidence.vulns.osv import alias_groups, primary_id
 from gate.evidence.vulns.source import Answer, Query, VulnSource
 from gate.evidence.vulns.versions import UnparseableVersion, normalize_name, parse
 
@@ -91,7 +91,7 @@ if AVAILABLE:
                 fixes = set()
                 text = ""
                 for m in members:
-                    ids |= record_ids(m.record)
+                    ids |= m.ids
                     for f in m.fixed:
                         try:
                             fixes.add(parse("PyPI", f))
