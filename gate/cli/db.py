@@ -88,6 +88,7 @@ def _download(
 ) -> Any:
     if quiet or not sys.stderr.isatty():
         return vdb.update(path, ecosystems, base_url=base, timeout=timeout)
+    from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
     with Progress(
@@ -95,6 +96,7 @@ def _download(
         BarColumn(),
         DownloadColumn(),
         TransferSpeedColumn(),
+        console=Console(stderr=True),
         transient=False,
     ) as bar:
         tasks: dict[str, Any] = {}
