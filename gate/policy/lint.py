@@ -16,6 +16,7 @@ from typing import Any
 
 from gate.errors import PolicyError
 from gate.policy.metadata import SEVERITIES, area_of, parse_module
+from gate.policy.regotext import blank_strings_and_comments
 from gate.policy.sources import Module
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "input-v1.schema.json"
@@ -40,33 +41,6 @@ class Finding:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.level}: {self.message} [{self.check}]"
-
-
-def blank_strings_and_comments(text: str) -> str:
-    """The source with string contents and comments replaced by spaces (offsets and lines preserved)."""
-    out = list(text)
-    i = 0
-    while i < len(text):
-        c = text[i]
-        if c == "#":
-            while i < len(text) and text[i] != "\n":
-                out[i] = " "
-                i += 1
-            continue
-        if c in '"`':
-            quote = c
-            i += 1
-            while i < len(text) and text[i] != quote and not (quote == '"' and text[i] == "\n"):
-                if quote == '"' and text[i] == "\\" and i + 1 < len(text):
-                    out[i] = out[i + 1] = " "
-                    i += 2
-                    continue
-                out[i] = " "
-                i += 1
-            i += 1
-            continue
-        i += 1
-    return "".join(out)
 
 
 # (check id, level, regex over the blanked source, message)
@@ -285,7 +259,7 @@ def lint_modules(modules: list[Module], schema_path: Path | None = SCHEMA_PATH) 
         findings.extend(_result_codes(m, info, all_codes))
         if schema is not None:
             findings.extend(_input_fields(m, blank, schema))
-    return sorted(findings, key=lambda f: (f.file, f.line, f.check))
+    return sorted(set(findings), key=lambda f: (f.file, f.line, f.check, f.message))
 
 
 def _result_codes(m: Module, info: Any, codes: set[str]) -> list[Finding]:
@@ -409,9 +383,8 @@ def _input_fields(m: Module, blank: str, schema: dict[str, Any]) -> list[Finding
         if bad or node is None:
             continue
         # The rest of the statement block: fields read from the iteration variable.
-        end = blank.find("\n]", hit.end())
-        end = end if end >= 0 else blank.find("\n}", hit.end())
-        region = blank[hit.end() : end if end >= 0 else len(blank)]
+        ends = [e for e in (blank.find("\n]", hit.end()), blank.find("\n}", hit.end())) if e >= 0]
+        region = blank[hit.end() : min(ends) if ends else len(blank)]
         for fh in re.finditer(rf"\b{re.escape(var)}((?:\.[A-Za-z_]\w*)+)", region):
             bad_field, _ = _check_path(schema, node, _path_parts(fh.group(1)))
             if bad_field:

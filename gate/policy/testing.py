@@ -130,6 +130,13 @@ def _term_end(text: str, i: int) -> int:
     return i
 
 
+def _blank(text: str) -> str:
+    """``text`` with strings and comments blanked (same offsets): keywords inside them are not code."""
+    from gate.policy.regotext import blank_strings_and_comments
+
+    return blank_strings_and_comments(text)
+
+
 def _inline_local(body: str, expr: str, depth: int = 0) -> str:
     """``expr`` with the test's local variables (``inp := {...}`` earlier in the body) replaced by the terms
     assigned to them: the helper rule that evaluates the input lives at package level, where the test's
@@ -149,7 +156,7 @@ def _inline_local(body: str, expr: str, depth: int = 0) -> str:
         m = re.match(r"[A-Za-z_]\w*", expr[i:])
         if m and (i == 0 or expr[i - 1] not in r".\w"):
             name = m.group(0)
-            assign = re.search(rf"(?m)^\s*{re.escape(name)}\s*:=\s*", body)
+            assign = re.search(rf"(?m)^\s*{re.escape(name)}\s*:=\s*", _blank(body))
             if assign:
                 term = " ".join(body[assign.end() : _term_end(body, assign.end())].split())
                 out.append(f"({term})")
@@ -175,7 +182,7 @@ def find_tests(text: str) -> list[TestCase]:
         body = text[brace:end]
         inputs = []
         partial = False
-        for w in _WITH_INPUT.finditer(body):
+        for w in _WITH_INPUT.finditer(_blank(body)):
             if w.group(1):
                 partial = True
                 continue
@@ -205,7 +212,7 @@ def strip_with_input(text: str, tests: list[TestCase], runnable: set[str] | None
         body = text[t.start : t.end]
         pieces = []
         bpos = 0
-        for w in _WITH_INPUT.finditer(body):
+        for w in _WITH_INPUT.finditer(_blank(body)):
             term_end = _term_end(body, w.end())
             start = w.start()
             while start > 0 and body[start - 1] in " \t":
