@@ -272,6 +272,11 @@ SHADOW_REF = re.compile(
 )
 SHADOW_HIGH = [
     re.compile(
+        r"\b(?:supersedes?|takes?\s+precedence\s+over|has\s+priority\s+over|shadows?)\s+(?:the\s+|any\s+|all\s+)?"
+        r"(?:other\s+)?`?[\w.-]+`?\s+(?:tools?|servers?|functions?)\b",
+        _I,
+    ),
+    re.compile(
         r"\b(?:always|instead)\b[^.]{0,30}?\b(?:replace|override|substitute|discard|ignore|rewrite|overwrite)\s+"
         r"(?:its|their|the)\s+(?:output|result|response|data|answer)s?\b",
         _I,
@@ -282,14 +287,16 @@ SHADOW_HIGH = [
         _I,
     ),
     re.compile(
-        r"\b(?:when|whenever|if|before|after)\s+(?:the\s+)?`?[\w-]+_[\w-]+`?\s+(?:tool\s+)?(?:is|are|gets?)\s+"
+        r"\b(?:when|whenever|if|before|after)\s+(?:the\s+)?(?:`[\w.-]+`|[\w-]+_[\w-]+|(?!(?:this|that|which|a|an)\b)"
+        r"[\w-]+\s+tool)\s+(?:tool\s+)?(?:is|are|gets?)\s+"
         r"(?:called|used|invoked|run|executed)\b[^.]{0,80}?\b(?:first|always|also|instead|must|should|change|"
         r"reroute|redirect|replace|add|include|send|set)\b",
         _I,
     ),
     re.compile(
         r"\b(?:change|set|replace|switch|reroute|redirect|modify|alter|rewrite)\s+(?:the\s+)?(?:recipient|"
-        r"destination|address|account|to:?\s+field|bcc|cc|target|iban|wallet)\b[^.]{0,60}?\bto\b",
+        r"destination|address|account|to:?\s+field|bcc|cc|target|iban|wallet)\b[^.]{0,60}?\bto\s+"
+        r"(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[A-Z]{2}\d{2}[A-Z0-9]{4,}|[\w-]*\d[\w-]*|(?:https?|wss?)://\S+)",
         _I,
     ),
     re.compile(
@@ -447,6 +454,9 @@ PREFERENCE = [
     re.compile(r"\b(?:prioriti[sz]e|prefer)\s+this\s+tool\b", _I),
 ]
 OUTPUT_INJECTION = re.compile(
+    r"\b(?:output|result|response|answer|content|text|reply)s?\s+(?:must|should|shall|is\s+to|are\s+to|will)\s+"
+    r"(?:always\s+)?be\s+(?:treated|used|interpreted|handled|followed|obeyed|executed)\s+as\s+(?:an?\s+|the\s+)?"
+    r"(?:new\s+|updated\s+)?(?:system\s+prompt|system\s+message|instructions?|commands?|directives?)\b|"
     r"\btreat\s+(?:any|all|every|each)\s+(?:instructions?|commands?|text|requests?)\s+(?:found\s+|contained\s+|"
     r"embedded\s+)?(?:in|inside|within)\b[^.]{0,60}?\bas\s+(?:an?\s+)?(?:[\w,]+\s+){0,3}?(?:command|instruction|"
     r"request|order)s?\b|"
@@ -525,10 +535,10 @@ _SECRECY_SCAN: list[Any] = [
     *SECRECY[7:],
 ]
 _SHADOW_HIGH_SCAN: list[Any] = [
-    *SHADOW_HIGH[:3],
-    _Pre(SHADOW_HIGH[3], ("recipient", "destination", "address", "account", "to:", "field", "cc", "target", "iban",
+    *SHADOW_HIGH[:4],
+    _Pre(SHADOW_HIGH[4], ("recipient", "destination", "address", "account", "to:", "field", "cc", "target", "iban",
                           "wallet")),
-    *SHADOW_HIGH[4:],
+    *SHADOW_HIGH[5:],
 ]  # fmt: skip
 _DIRECTIVE_SCAN: list[Any] = [*DIRECTIVE[:2], _Pre(DIRECTIVE[2], (":", "]")), *DIRECTIVE[3:]]
 

@@ -133,7 +133,14 @@ def extract(settings: Settings) -> Extraction:
 
         timeout = float(settings.option("launch_timeout", DEFAULT_TIMEOUT))
         cwd = root if root.is_dir() else root.parent
-        result = launch(command, url, cwd=cwd, timeout=timeout, network=settings.network)
+        result = launch(
+            command,
+            url,
+            cwd=cwd,
+            timeout=timeout,
+            network=settings.network,
+            http=bool(settings.option("probe")),
+        )
         source = {"origin": "launch", **result.evidence}
         if result.surface is None:
             return Extraction(Surface(), source, errors=result.errors, failed=True)

@@ -120,6 +120,7 @@ def launch(
     cwd: Path,
     timeout: float = DEFAULT_TIMEOUT,
     network: bool = False,
+    http: bool = False,
 ) -> LaunchResult:
     """List the surface of a server, bounded in time and memory. Never raises for server misbehaviour:
     a server that hangs, floods or dies is a result with ``errors``."""
@@ -129,7 +130,9 @@ def launch(
     argv: list[str] = []
     worker_prefix: list[str] = []
     port = 0
-    http_launch = bool(command and ("{port}" in command or "{url}" in command))
+    # An HTTP server: the command names {port}/{url}, or the caller knows it listens (gate check --probe
+    # launches the same command as an HTTP server with PORT set).
+    http_launch = bool(command and (http or "{port}" in command or "{url}" in command))
     if http_launch:
         # A server that listens on HTTP: started on a loopback port and listed over streamable HTTP. The
         # worker and the server share one new network namespace (loopback only) when the platform allows it.
