@@ -89,7 +89,7 @@ def scan_source(paths: list[tuple[Path, str]]) -> tuple[list[Finding], dict[str,
         lowered = text.lower()
         any_auth = any_auth or pyrules.has_auth(text, lowered)
         any_origin = any_origin or pyrules.has_origin_check(text, lowered)
-        if not any(word in lowered for word in RELEVANT_WORDS) and not secrets.ANY_KNOWN.search(text):
+        if not any(word in lowered for word in RELEVANT_WORDS) and not secrets.maybe_known(text):
             stats["unremarkable"] += 1
             continue
         if kind == "python":

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from gate import safeio
+from gate.collect.launch import launch_component
+from gate.collect.node.common import parse_jsonc
 from gate.errors import InputError
 from gate.evidence.posture import secrets
 from gate.evidence.posture.findings import Finding
@@ -22,9 +24,6 @@ from gate.evidence.posture.pyrules import is_remote_plain_http
 
 CLIENT_CONFIG_NAMES = frozenset({"mcp.json", ".mcp.json", "claude_desktop_config.json", "mcp_config.json"})
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
-RUNNERS = {"npx": "npm", "bunx": "npm", "pnpx": "npm", "uvx": "pypi", "pipx": "pypi"}
-EXACT_NPM = re.compile(r"^(@[^/@\s]+/)?[^@\s]+@v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
-EXACT_PY = re.compile(r"^[A-Za-z0-9_.\[\],-]+(==|@)\d[^\s<>=!~*]*$")
 SECRET_REF = re.compile(r"^\$\{[^}]+\}$|^\$[A-Z_][A-Z0-9_]*$|^\{\{[^}]+\}\}$|^<[^>]+>$")
 PIPE_TO_SHELL = re.compile(r"(curl|wget)\b[^|]*\|\s*(sudo\s+)?(ba|z|da)?sh\b")
 
@@ -39,39 +38,6 @@ def is_config_file(path: Path, rel: str) -> str | None:
     if name == "server.json":
         return "registry"
     return None
-
-
-def strip_jsonc(text: str) -> str:
-    """JSON with comments and trailing commas (VS Code settings) to JSON; strings are left untouched."""
-    out: list[str] = []
-    i, n = 0, len(text)
-    in_str = False
-    while i < n:
-        ch = text[i]
-        if in_str:
-            out.append(ch)
-            if ch == "\\" and i + 1 < n:
-                out.append(text[i + 1])
-                i += 2
-                continue
-            if ch == '"':
-                in_str = False
-            i += 1
-            continue
-        if ch == '"':
-            in_str = True
-            out.append(ch)
-            i += 1
-        elif text.startswith("//", i):
-            j = text.find("\n", i)
-            i = n if j < 0 else j
-        elif text.startswith("/*", i):
-            j = text.find("*/", i + 2)
-            i = n if j < 0 else j + 2
-        else:
-            out.append(ch)
-            i += 1
-    return re.sub(r",(\s*[}\]])", r"\1", "".join(out))
 
 
 def _line_of(text: str, needle: str) -> int:
@@ -135,86 +101,31 @@ class _Lint:
             )
         if not argv:
             return
-        exe = Path(argv[0]).name
-        if (
-            exe in RUNNERS
-            or (exe in ("pnpm", "yarn", "bun") and len(argv) > 1 and argv[1] == "dlx")
-            or (exe == "uv" and len(argv) > 2 and argv[1] == "tool" and argv[2] == "run")
-        ):
-            self.runner(name, exe, argv[1:])
-        elif exe in ("docker", "podman") and "run" in argv[1:3]:
-            self.image(name, argv[argv.index("run") + 1 :])
+        # which package runs, and whether it is pinned: the launch-configuration parser of the inventory
+        comp = launch_component(argv, file=self.rel, line=None, server=name)
+        if comp is not None and not comp.pinned:
+            launch = comp.extra.get("launch", {})
+            spec = str(launch.get("spec") or comp.name)
+            launcher = str(launch.get("launcher") or argv[0])
+            if launcher.endswith(" run") and launcher.split()[0] in ("docker", "podman"):
+                self.add("config_image_digest", spec, f"server {name!r} runs image {spec} without a digest")
+            elif spec.endswith("@latest"):
+                self.add(
+                    "config_unpinned_package", spec, f"server {name!r} runs {spec}: @latest changes under you"
+                )
+            else:
+                self.add(
+                    "config_unpinned_package",
+                    spec,
+                    f"server {name!r} runs {spec} through {launcher} without an exact version",
+                )
+        if Path(argv[0]).name in ("docker", "podman"):
+            for i, a in enumerate(argv[:-1]):
+                if a in ("-e", "--env") and "=" in argv[i + 1]:
+                    key, _, value = argv[i + 1].partition("=")
+                    self.env(name, key, value)
         for a in argv[1:]:
             self.secret_value(name, "argument", a)
-
-    def runner(self, name: str, exe: str, rest: list[str]) -> None:
-        ecosystem = RUNNERS.get(exe, "npm" if exe in ("pnpm", "yarn", "bun") else "pypi")
-        if (rest and rest[0] in ("dlx", "run")) or rest[:2] == ["tool", "run"]:
-            rest = rest[2:] if rest[:2] == ["tool", "run"] else rest[1:]
-        package = None
-        i = 0
-        while i < len(rest):
-            a = rest[i]
-            if a in ("-p", "--package", "--from", "--with") and i + 1 < len(rest):
-                package = rest[i + 1]
-                break
-            if a.startswith(("--package=", "--from=")):
-                package = a.split("=", 1)[1]
-                break
-            if a.startswith("-"):
-                i += 1
-                continue
-            package = a
-            break
-        if not package:
-            return
-        exact = EXACT_NPM.match(package) if ecosystem == "npm" else EXACT_PY.match(package)
-        if package.endswith("@latest"):
-            self.add(
-                "config_unpinned_package",
-                package,
-                f"server {name!r} runs {package}: @latest changes under you",
-            )
-        elif not exact:
-            self.add(
-                "config_unpinned_package",
-                package,
-                f"server {name!r} runs {package} through {exe} without an exact version",
-            )
-
-    def image(self, name: str, rest: list[str]) -> None:
-        flags_with_value = {
-            "-e",
-            "--env",
-            "-v",
-            "--volume",
-            "-p",
-            "--publish",
-            "--name",
-            "--network",
-            "-w",
-            "--workdir",
-            "--user",
-            "-u",
-            "--entrypoint",
-            "--env-file",
-            "--mount",
-            "--platform",
-        }
-        i = 0
-        while i < len(rest):
-            a = rest[i]
-            if a in flags_with_value:
-                if a in ("-e", "--env") and i + 1 < len(rest) and "=" in rest[i + 1]:
-                    key, _, value = rest[i + 1].partition("=")
-                    self.env(name, key, value)
-                i += 2
-                continue
-            if a.startswith("-"):
-                i += 1
-                continue
-            self.check_image(name, a)
-            return
 
     def check_image(self, name: str, image: str, needle: str = "") -> None:
         if "@sha256:" not in image:
@@ -329,8 +240,7 @@ class _Lint:
 def lint(path: Path, rel: str, kind: str) -> list[Finding]:
     """Lint one configuration file. Malformed JSON is an :class:`InputError` naming the file."""
     text = safeio.read_text(path, max_bytes=MAX_CONFIG_BYTES, shown=rel)
-    source = strip_jsonc(text) if kind == "vscode-settings" else text
-    doc = safeio.parse_json(source, rel)
+    doc = parse_jsonc(text, rel) if kind == "vscode-settings" else safeio.parse_json(text, rel)
     if not isinstance(doc, dict):
         raise InputError(f"expected a JSON object at the top level, found {type(doc).__name__}", path=rel)
     linter = _Lint(rel, text)
@@ -342,4 +252,4 @@ def lint(path: Path, rel: str, kind: str) -> list[Finding]:
     return sorted(set(linter.redacted()))
 
 
-__all__ = ["is_config_file", "lint", "strip_jsonc"]
+__all__ = ["is_config_file", "lint"]

@@ -594,6 +594,19 @@ def is_http_call(call: ast.Call, m: Module) -> bool:
     return False
 
 
+def _possible_passthrough_sink(call: ast.Call, m: Module) -> bool:
+    """Whether ``call`` could be a passthrough sink at all (so modules without one skip the taint pass)."""
+    f = call.func
+    if isinstance(f, ast.Attribute) and f.attr in (
+        "add_header",
+        "putheader",
+        "add_unredirected_header",
+        "update",
+    ):
+        return True
+    return any(k.arg in ("headers", "auth") for k in call.keywords) and is_http_call(call, m)
+
+
 def passthrough_sink(call: ast.Call, tainted: Callable[[ast.expr | None], bool], m: Module) -> str | None:
     if is_http_call(call, m):
         for name in ("headers", "auth"):
@@ -740,7 +753,8 @@ def taint_rules(m: Module) -> list[Finding]:
 
     # token passthrough: every function and the module body are entry points
     m.reset()
-    if m.mentions["authoriz"] or m.mentions["get_access_token"] or m.mentions["headers"]:
+    sinks = any(_possible_passthrough_sink(c, m) for c in m.calls)
+    if sinks and (m.mentions["authoriz"] or m.mentions["get_access_token"] or m.mentions["headers"]):
         body = Summary()
         _Flow(m, TOKEN_TAINT, set(), body).run(m.tree)
         report("token_passthrough", body.hits, lambda h: f"the inbound Authorization value reaches {h.what}")

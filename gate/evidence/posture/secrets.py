@@ -69,9 +69,36 @@ def is_placeholder(value: str) -> bool:
 ANY_KNOWN = re.compile("|".join(f"(?:{p.pattern})" for _, p in KNOWN_FORMATS))
 
 
+# Literal prefixes of the formats above: a cheap substring test before any regular expression runs.
+PREFIXES = (
+    "AKIA",
+    "ASIA",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "glpat-",
+    "xox",
+    "sk-",
+    "AIza",
+    "k_live_",
+    "hf_",
+    "npm_",
+    "pypi-",
+    "SG.",
+    "PRIVATE KEY",
+)
+
+
+def maybe_known(text: str) -> bool:
+    return any(p in text for p in PREFIXES)
+
+
 def known_format(text: str) -> tuple[str, str] | None:
     """The first known credential format in ``text``: (kind, matched value)."""
-    if not ANY_KNOWN.search(text):
+    if not maybe_known(text) or not ANY_KNOWN.search(text):
         return None
     for kind, pattern in KNOWN_FORMATS:
         m = pattern.search(text)
@@ -120,7 +147,7 @@ def redact_in(text: str, value: str) -> str:
 
 def redact_known(text: str) -> str:
     """``text`` with every known-format credential redacted."""
-    if not ANY_KNOWN.search(text):
+    if not maybe_known(text) or not ANY_KNOWN.search(text):
         return text
     for _, pattern in KNOWN_FORMATS:
         text = pattern.sub(lambda m: redact(m.group(0)), text)

@@ -83,11 +83,6 @@ def test_runner_pinning(tmp_path: Path, command: str, args: list[str], pinned: b
     assert ("config_unpinned_package" not in rules) is pinned
 
 
-def test_jsonc_comments_and_trailing_commas() -> None:
-    text = '{\n  // a comment with "quotes"\n  "a": "http://x//y", /* block */\n  "b": [1, 2,],\n}\n'
-    assert json.loads(configs.strip_jsonc(text)) == {"a": "http://x//y", "b": [1, 2]}
-
-
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
