@@ -67,8 +67,18 @@ def run_peer(case: Path, tmp: Path) -> tuple[str, float]:
             cmd += ["--trust-config", str(cfg)]
         except Exception:  # an unparseable root: the peer is given it as is
             cmd += ["--trust-config", str(case / "trusted_root.json")]
-    cmd += ["verify", "identity", str(art_path), "--bundle", str(case / "bundle.sigstore.json"),
-            "--cert-identity", identity, "--cert-oidc-issuer", issuer, "--offline"]
+    cmd += [
+        "verify",
+        "identity",
+        str(art_path),
+        "--bundle",
+        str(case / "bundle.sigstore.json"),
+        "--cert-identity",
+        identity,
+        "--cert-oidc-issuer",
+        issuer,
+        "--offline",
+    ]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     return ("verified" if proc.returncode == 0 else "failed"), time.perf_counter() - t0
