@@ -212,3 +212,32 @@ def test_single_file_model_signed_in_place(tmp_path: Path) -> None:
     (folder / "signme-1").write_bytes(b"changed")
     code, out, _ = run("verify", str(folder / "signme-1"), "--public-key", pub)
     assert code == 1 and "differ from the signed digest" in out
+
+
+@needs_fixtures
+def test_json_output_matches_the_verification_schema() -> None:
+    import jsonschema
+
+    from gate.evidence.provenance.result import VERIFICATION_SCHEMA
+
+    for args in (
+        [
+            str(GITHUB / "custom-issuer-artifact"),
+            "--attestation",
+            str(GITHUB / "custom-issuer.sigstore.json"),
+        ],
+        [str(MODELS / "v1.1.0-sigstore")],
+        [
+            "x.tgz",
+            "--digest",
+            "sha256:" + "00" * 32,
+            "--bundle",
+            str(GITHUB / "sigstore-js-2.1.0-bundle.json"),
+        ],
+    ):
+        _, out, _ = run("verify", *args, "--format", "json")
+        doc = json.loads(out)
+        assert doc["schema"] == "gate/verify/v1"
+        assert doc["status"] in ("verified", "failed", "unverifiable", "unsupported", "absent")
+        for v in doc["verifications"]:
+            jsonschema.validate(v, VERIFICATION_SCHEMA)
