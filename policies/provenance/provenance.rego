@@ -64,11 +64,32 @@ _identity_matches(signer, t) if {
 	signer.identity == t
 }
 
+# An object entry names the signer by exact identity, by identity prefix (a workflow whose ref changes with
+# every release tag), or by source repository (the certificate's source_repository_uri claim); "issuer",
+# when given, must match too.
 _identity_matches(signer, t) if {
 	is_object(t)
 	signer.identity == t.identity
 	object.get(t, "issuer", signer.issuer) == signer.issuer
 }
+
+_identity_matches(signer, t) if {
+	is_object(t)
+	is_string(t.identity_prefix)
+	startswith(signer.identity, t.identity_prefix)
+	object.get(t, "issuer", signer.issuer) == signer.issuer
+}
+
+_identity_matches(signer, t) if {
+	is_object(t)
+	is_string(t.repository)
+	_repository_uri(t.repository) == object.get(object.get(signer, "claims", {}), "source_repository_uri", "")
+	object.get(t, "issuer", signer.issuer) == signer.issuer
+}
+
+_repository_uri(r) := r if {
+	startswith(r, "https://")
+} else := concat("", ["https://github.com/", r])
 
 _trusted_builder(id) if {
 	some prefix in object.get(_config, "trusted_builders", [])

@@ -24,6 +24,8 @@ _doc := {
 	"components": [
 		{"ref": "pkg:pypi/httpx@0.28.1", "name": "httpx", "scope": "required", "trusted_identities": [{"identity": "https://github.com/encode/httpx/.github/workflows/publish.yml@refs/tags/0.28.1", "issuer": "https://token.actions.githubusercontent.com"}]},
 		{"ref": "pkg:pypi/pytest@8.0.0", "name": "pytest", "scope": "dev"},
+		{"ref": "pkg:npm/left-pad@1.3.0", "name": "left-pad", "scope": "required", "trusted_identities": [{"identity_prefix": "https://github.com/left-pad/left-pad/.github/workflows/release.yml@refs/tags/"}]},
+		{"ref": "pkg:npm/right-pad@2.0.0", "name": "right-pad", "scope": "required", "trusted_identities": [{"repository": "right-pad/right-pad", "issuer": "https://token.actions.githubusercontent.com"}]},
 	],
 	"provenance": {"artifacts": [], "verifications": [
 		_v({}),
@@ -32,6 +34,8 @@ _doc := {
 		_v({"status": "absent", "kind": "model-signing", "signer": null, "slsa": null, "subject": {"name": "model.safetensors"}, "files": ["models/model.safetensors"]}),
 		_v({"component": "pkg:pypi/httpx@0.28.1", "kind": "pep740", "slsa": null, "signer": {"identity": "https://github.com/evil/httpx/.github/workflows/release.yml@refs/tags/0.28.1", "issuer": "https://token.actions.githubusercontent.com"}}),
 		_v({"subject": {"name": "other.tgz"}, "slsa": {"builder_id": "https://ci.example.com/builder"}}),
+		_v({"component": "pkg:npm/left-pad@1.3.0", "kind": "npm-provenance", "slsa": null, "signer": {"identity": "https://github.com/left-pad/left-pad/.github/workflows/release.yml@refs/tags/v1.3.0", "issuer": "https://token.actions.githubusercontent.com", "claims": {"source_repository_uri": "https://github.com/left-pad/left-pad"}}}),
+		_v({"component": "pkg:npm/right-pad@2.0.0", "kind": "npm-provenance", "slsa": null, "signer": {"identity": "https://github.com/right-pad/right-pad/.github/workflows/release.yml@refs/tags/v2.0.0", "issuer": "https://token.actions.githubusercontent.com", "claims": {"source_repository_uri": "https://github.com/right-pad/right-pad"}}}),
 	]},
 }
 
