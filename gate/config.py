@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from gate.errors import ConfigError, InputError
-from gate.safeio import load_toml
+from gate.safeio import load_toml, read_text
 
 
 @dataclass(frozen=True)
@@ -77,10 +77,10 @@ def find_config(target: Path, explicit: Path | None = None) -> Path | None:
         if candidate.is_file():
             if name == "pyproject.toml":
                 try:
-                    if "[tool.gate" not in candidate.read_text(encoding="utf-8", errors="replace"):
+                    if "[tool.gate" not in read_text(candidate, shown=str(candidate)):
                         continue
-                except OSError:
-                    continue
+                except InputError:
+                    continue  # not ours to judge here: the Python collector reports a bad pyproject.toml
             return candidate
     return None
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -91,27 +92,23 @@ def check_depth(value: Any, *, limit: int = MAX_DEPTH, shown: str = "") -> None:
             stack.extend((v, depth + 1) for v in node)
 
 
+_STRINGS = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+
+
 def _precheck_brackets(text: str, shown: str, limit: int = MAX_DEPTH) -> None:
-    """Cheap scan for absurd bracket nesting before handing text to a recursive parser."""
+    """Cheap scan for absurd bracket nesting before handing text to a recursive parser: strings are
+    removed with one regex, then only the brackets are walked."""
+    brackets = _NOT_BRACKETS.sub("", _STRINGS.sub("", text))
+    if len(brackets) <= limit:
+        return
     depth = 0
-    in_str = False
-    esc = False
-    for ch in text:
-        if in_str:
-            if esc:
-                esc = False
-            elif ch == "\\":
-                esc = True
-            elif ch == '"':
-                in_str = False
-            continue
-        if ch == '"':
-            in_str = True
-        elif ch in "[{":
+    for ch in brackets:
+        if ch in "[{":
             depth += 1
             if depth > limit:
                 raise InputError(f"nested more than {limit} levels deep", path=shown)
-        elif ch in "]}":
+        else:
             depth -= 1
 
 
