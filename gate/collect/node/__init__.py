@@ -255,15 +255,22 @@ class _Run:
             if rel == ".." or rel.startswith("../"):
                 imp = graph.importers[p]
                 self.escape(f"workspace {p!r} lies outside the target", shown, imp.line)
+        covered = set()
         for node in graph.nodes.values():
             src = node.source
-            spec = (src.url if src and src.kind == "path" else None) or (
-                node.local_path if src and src.kind == "path" else None
-            )
+            if not src or src.kind != "path":
+                continue
+            spec = src.url or node.local_path
             if spec and url_escapes(spec, base, self.root):
                 node.extra["outside_target"] = True
                 self.escape(f"{node.name}: local package {spec!r} lies outside the target", shown, node.line)
-        covered = set()
+            elif node.local_path and not node.local_path.endswith((".tgz", ".tar.gz", ".tar")):
+                # A folder of the repository the lockfile installs from: its package.json is covered here.
+                local = posixpath.normpath(posixpath.join(folder, node.local_path))
+                covered.add(local)
+                if node.version is None and local in manifests:
+                    doc = self.manifest(manifests[local]) or {}
+                    node.version = doc.get("version") if isinstance(doc.get("version"), str) else None
         selected = set()
         man_rel: dict[str, str] = {}
         for p, imp in graph.importers.items():

@@ -316,6 +316,9 @@ def build(graph: LockGraph, ctx: Context) -> Built:
         pinned = bool(first.version) and src.kind != "unknown"
         if src.kind == "git":
             pinned = _git_pinned(src.url or "")
+        elif src.kind == "path":
+            # A folder of the repository is versioned with it; one outside the target is not.
+            pinned = not extra.get("outside_target", False)
         out.components.append(
             Component(
                 ref=ref,

@@ -146,7 +146,10 @@ def parse_yarn_classic(
             h = hex_hash("sha1", resolved.rsplit("#", 1)[1])
             if h:
                 hashes.add(h)
-        src = source_for(name, resolved, YARN_REGISTRY)
+        if drange.startswith(("file:", "link:", "portal:")) or (resolved or "").startswith("file:"):
+            src = Source(kind="path", url=resolved or drange)
+        else:
+            src = source_for(name, resolved, YARN_REGISTRY)
         node = Node(
             key=key,
             name=name,
@@ -279,6 +282,11 @@ def parse_yarn_berry(
             node.local_path = reference.split(":", 1)[1].split("#", 1)[0]
         graph.nodes[resolution] = node
     ws_by_locator = {loc: p for p, (loc, _) in ws_entries.items()}
+
+    # file:/portal: descriptors carry the dependent's locator ("::locator=..."): also index them without it.
+    for d, loc in list(desc_map.items()):
+        if "::locator=" in d:
+            desc_map.setdefault(d.split("::locator=", 1)[0], loc)
 
     def target_of(dep: str, rng: Any) -> str | None:
         rng = str(rng)

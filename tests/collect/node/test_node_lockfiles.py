@@ -218,3 +218,23 @@ def test_fast_purl_matches_the_reference_encoder(name: str, version: str | None)
     from gate.purl import npm_purl
 
     assert fast_npm_purl(name, version) == npm_purl(name, version)
+
+
+@pytest.mark.parametrize(
+    "case", ["sources-npm", "sources-pnpm-v9", "sources-pnpm-v5", "sources-yarn-v1", "sources-yarn-berry"]
+)
+def test_tarball_url_and_local_folder_dependencies(case: str) -> None:
+    """``left-pad`` from a tarball URL, ``local-pkg`` from ``file:./vendor/local-pkg`` (which depends on
+    is-number), ``typescript`` (yarn berry adds a ``patch:`` entry for it)."""
+    inv, run = collect(ASSETS / case)
+    assert run.status == "ok", run.errors
+    comps = {c.name: c for c in inv.components}
+    assert set(comps) == {"left-pad", "local-pkg", "is-number", "typescript"}
+    assert all(c.production for c in comps.values())
+    local = comps["local-pkg"]
+    assert local.source.kind == "path" and local.purl is None and local.ref.startswith("gate:")
+    assert local.version == "0.1.0" and local.pinned and "outside_target" not in local.extra
+    assert local.dependencies == ("pkg:npm/is-number@7.0.0",)
+    assert comps["typescript"].purl == "pkg:npm/typescript@5.4.5"
+    # The local folder's package.json belongs to the lockfile, not to a project without a lock.
+    assert len(inv.projects) == 1 and [m.lockfile for m in inv.manifests] == [inv.lockfiles[0].path]
