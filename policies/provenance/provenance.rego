@@ -232,3 +232,30 @@ deny_untrusted_builder := [result |
 		"source": "provenance",
 	}
 ]
+
+# METADATA
+# title: Model signature that could not be checked
+# description: >-
+#   A model carries a signature the gate could not check: it is signed with a key or certificate that was
+#   not configured, or in a format that cannot be verified offline. Nothing is known about the model until
+#   the signature is checked.
+# custom:
+#   short_name: model_unverified
+#   severity: medium
+#   solution: >-
+#     Configure the verification material in policy data (gate.config.provenance.model_public_key or
+#     model_certificate_chain), or run `gate verify MODEL --public-key ...` to check it.
+#   collections: [recommended]
+warn_model_unverified := [result |
+	some v in _verifications
+	v.kind == "model-signing"
+	v.status in {"unverifiable", "unsupported"}
+	result := {
+		"code": "provenance.model_unverified",
+		"msg": sprintf("the signature of model %s was not checked: %s", [_first(v.files, object.get(v.subject, "name", "model")), v.reason]),
+		"component": v.component,
+		"location": _location(v),
+		"evidence": v,
+		"source": "provenance",
+	}
+]

@@ -34,6 +34,7 @@ _doc := {
 		_v({"status": "absent", "kind": "model-signing", "signer": null, "slsa": null, "subject": {"name": "model.safetensors"}, "files": ["models/model.safetensors"]}),
 		_v({"component": "pkg:pypi/httpx@0.28.1", "kind": "pep740", "slsa": null, "signer": {"identity": "https://github.com/evil/httpx/.github/workflows/release.yml@refs/tags/0.28.1", "issuer": "https://token.actions.githubusercontent.com"}}),
 		_v({"subject": {"name": "other.tgz"}, "slsa": {"builder_id": "https://ci.example.com/builder"}}),
+		_v({"status": "unverifiable", "kind": "model-signing", "signer": null, "slsa": null, "subject": {"name": "embedder"}, "files": ["models/embedder", "models/embedder/model.sig"], "reason": "the model is signed with a private key; pass its public key"}),
 		_v({"component": "pkg:npm/left-pad@1.3.0", "kind": "npm-provenance", "slsa": null, "signer": {"identity": "https://github.com/left-pad/left-pad/.github/workflows/release.yml@refs/tags/v1.3.0", "issuer": "https://token.actions.githubusercontent.com", "claims": {"source_repository_uri": "https://github.com/left-pad/left-pad"}}}),
 		_v({"component": "pkg:npm/right-pad@2.0.0", "kind": "npm-provenance", "slsa": null, "signer": {"identity": "https://github.com/right-pad/right-pad/.github/workflows/release.yml@refs/tags/v2.0.0", "issuer": "https://token.actions.githubusercontent.com", "claims": {"source_repository_uri": "https://github.com/right-pad/right-pad"}}}),
 	]},
@@ -76,4 +77,12 @@ test_untrusted_builder_denied if {
 	count(results) == 1
 	some r in results
 	r.evidence.builder_id == "https://ci.example.com/builder"
+}
+
+test_unverified_model_signature_warned if {
+	results := provenance.warn_model_unverified with input as _doc
+	count(results) == 1
+	some r in results
+	r.code == "provenance.model_unverified"
+	r.location.file == "models/embedder"
 }

@@ -121,6 +121,7 @@ class ProvenanceCollector:
         by_sha = {f.digests.get("sha256"): f for f in found if f.digests.get("sha256")}
         verifications: list[tuple[_Found | None, Verification]] = []
         covered_models: set[str] = set()
+        links: dict[str, list[Verification]] = {}
 
         # Model folders (and single model files) signed with OpenSSF model signing.
         for folder, sig in model_dirs:
@@ -148,13 +149,13 @@ class ProvenanceCollector:
                     reason=f"a model file could not be read: {e.strerror or e}",
                     files=files,
                 )
-            owner = next(
-                (f for f in found if f.kind == "model" and (f.rel + "/").startswith(rel_folder + "/")), None
-            )
+            v = v.with_(component=self._component_for_model(inventory, rel_folder))
+            verifications.append((None, v))
             for f in found:
                 if f.kind == "model" and (rel_folder == "." or f.rel.startswith(rel_folder + "/")):
+                    # Every model file in a signed folder is covered by the folder's verification.
                     covered_models.add(f.rel)
-            verifications.append((owner, v.with_(component=self._component_for_model(inventory, rel_folder))))
+                    links.setdefault(f.rel, []).append(v)
 
         # Sidecar signatures and attestations next to artifacts.
         for f in found:
@@ -208,7 +209,7 @@ class ProvenanceCollector:
         if settings.network:
             verifications.extend((None, v) for v in self._pypi(inventory, root, pdata, errors))
 
-        self._record(inventory, found, verifications, root)
+        self._record(inventory, found, verifications, root, links)
         if sbom_properties not in inventory.sbom_extensions:
             inventory.sbom_extensions.append(sbom_properties)
         declared = pdata.get("trusted_identities") or {}
@@ -485,8 +486,9 @@ class ProvenanceCollector:
         found: list[_Found],
         verifications: list[tuple[_Found | None, Verification]],
         root: trust.TrustRoot,
+        links: dict[str, list[Verification]],
     ) -> None:
-        per_artifact: dict[str, list[Verification]] = {}
+        per_artifact: dict[str, list[Verification]] = {k: list(v) for k, v in links.items()}
         all_v: list[Verification] = []
         for f, v in verifications:
             if f is not None and v.component is None and f.component is not None:

@@ -390,3 +390,52 @@ def test_broken_model_signature_is_failed_not_a_crash(tmp_path: Path) -> None:
     [v] = inv.sections["provenance"]["verifications"]
     assert v["kind"] == "model-signing" and v["status"] == "failed"
     assert v["files"] == ["model", "model/model.sig"]
+
+
+def test_key_signed_model_folder_from_policy_data(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from model_signing import hashing, signing
+
+    target = tmp_path / "t"
+    model = target / "model"
+    model.mkdir(parents=True)
+    (target / "keys").mkdir()
+    (model / "weights.safetensors").write_bytes(b"\x01" * 4096)
+    (model / "config.json").write_text("{}")
+    priv = ec.generate_private_key(ec.SECP256R1())
+    key = tmp_path / "signing-key.pem"
+    key.write_bytes(
+        priv.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    (target / "keys" / "model.pub").write_bytes(
+        priv.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    (
+        signing.Config()
+        .use_elliptic_key_signer(private_key=key)
+        .set_hashing_config(hashing.Config().set_ignored_paths(paths=["model.sig"]))
+        .sign(model, model / "model.sig")
+    )
+    cfg = GateConfig(policy_data={"provenance": {"model_public_key": "keys/model.pub"}})
+    inv = _inventory(target, config=cfg)
+    ProvenanceCollector().collect(inv)
+    arts = {a["path"]: a for a in inv.sections["provenance"]["artifacts"]}
+    assert arts["model/weights.safetensors"]["status"] == "verified"
+    [v] = inv.sections["provenance"]["verifications"]
+    assert v["method"] == "public-key" and v["status"] == "verified"
+
+    (model / "weights.safetensors").write_bytes(b"\x02" * 4096)
+    inv = _inventory(target, config=cfg)
+    ProvenanceCollector().collect(inv)
+    arts = {a["path"]: a for a in inv.sections["provenance"]["artifacts"]}
+    assert arts["model/weights.safetensors"]["status"] == "failed"
+
+    inv = _inventory(target)  # no key configured: the signature cannot be checked
+    ProvenanceCollector().collect(inv)
+    [v] = inv.sections["provenance"]["verifications"]
+    assert v["status"] == "unverifiable"
