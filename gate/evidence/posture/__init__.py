@@ -92,12 +92,15 @@ def scan_source(paths: list[tuple[Path, str]]) -> tuple[list[Finding], dict[str,
         if not any(word in lowered for word in RELEVANT_WORDS) and not secrets.maybe_known(text):
             stats["unremarkable"] += 1
             continue
-        if kind == "python":
-            stats["python_files"] += 1
-            findings.extend(pyrules.analyze(text, rel))
-        else:
-            stats["js_files"] += 1
-            findings.extend(jsrules.analyze(text, rel, kind))
+        try:
+            if kind == "python":
+                stats["python_files"] += 1
+                findings.extend(pyrules.analyze(text, rel))
+            else:
+                stats["js_files"] += 1
+                findings.extend(jsrules.analyze(text, rel, kind))
+        except pyrules.Unanalysable as e:
+            errors.append(CollectorError(str(e), file=rel))
     kept: list[Finding] = []
     for f in findings:
         if f.detail == "needs-no-auth":

@@ -733,6 +733,8 @@ def analyze(source: str, rel: str, kind: str) -> list[Finding]:
         findings += transport_rules(m)
         findings += oauth_rules(m)
         findings += string_rules(m)
-    except RecursionError:
-        pass
+    except RecursionError as e:
+        from gate.evidence.posture.pyrules import Unanalysable
+
+        raise Unanalysable("nested too deeply to analyse; posture rules skipped") from e
     return sorted(set(findings))

@@ -1151,13 +1151,19 @@ def has_origin_check(text: str, lowered: str | None = None) -> bool:
     return bool(ORIGIN_TEXT.search(text))
 
 
+class Unanalysable(Exception):
+    """A source file the rules could not judge (not valid Python, or nested too deeply)."""
+
+
 def analyze(text: str, rel: str) -> list[Finding]:
-    """Every Python posture rule over one file. A file that does not parse gives no findings (it is not
-    Python the interpreter would run either)."""
+    """Every Python posture rule over one file. Raises :class:`Unanalysable` when the file does not parse or
+    is nested too deeply to walk: the caller records it, since its posture is unknown."""
     try:
         tree = ast.parse(text, filename=rel)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return []
+    except SyntaxError as e:
+        raise Unanalysable(f"not valid Python (line {e.lineno}): {e.msg}; posture rules skipped") from e
+    except (ValueError, RecursionError, MemoryError) as e:
+        raise Unanalysable(f"cannot be parsed ({type(e).__name__}); posture rules skipped") from e
     m = Module(tree, text, rel)
     findings: list[Finding] = []
     try:
@@ -1169,6 +1175,6 @@ def analyze(text: str, rel: str) -> list[Finding]:
         findings += transport_rules(m)
         findings += oauth_rules(m)
         findings += string_rules(m)
-    except RecursionError:
-        return sorted(set(findings))
+    except RecursionError as e:
+        raise Unanalysable("nested too deeply to analyse; posture rules skipped") from e
     return sorted(set(findings))

@@ -128,9 +128,10 @@ def test_project_code_and_examples_raise_nothing() -> None:
 def test_unparseable_and_binary_sources_do_not_stop_the_scan(tmp_path: Path) -> None:
     (tmp_path / "broken.py").write_text("def f(:\n  requests.get(url, headers=request.headers)\n")
     (tmp_path / "binary.js").write_bytes(b"\x00\x01\x02fetch(")
-    (tmp_path / "deep.py").write_text("x = " + "(" * 5000 + ")" * 5000 + "\n")
+    (tmp_path / "deep.py").write_text("token = " + "(" * 5000 + ")" * 5000 + "\n")
     (tmp_path / "deep.ts").write_text("const x = " + "[" * 5000 + "]" * 5000 + ";\nconst api_key = 1;\n")
     paths = [(p, p.name) for p in sorted(tmp_path.iterdir())]
     findings, _, errors = scan_source(paths)
     assert findings == []
-    assert [e.file for e in errors] == ["binary.js"]
+    assert [e.file for e in errors] == ["binary.js", "broken.py", "deep.py", "deep.ts"]
+    assert "not valid Python (line 1)" in errors[1].message
