@@ -37,7 +37,7 @@ FUNCTION_TYPES = frozenset(
     }
 )
 HTTP_CALLEE = re.compile(
-    r"^(fetch|axios|got|ky|undici\.(request|fetch)|request|superagent|needle|\w+\.(fetch)|"
+    r"^(fetch|axios|got|ky|undici\.(request|fetch)|request|superagent|needle|\w+\.(fetch)|(axios|got|ky)\.(create|extend)|"
     r"(axios|got|ky|needle|superagent|\w*[cC]lient|\w*[hH]ttp\w*|https?)\.(get|post|put|patch|delete|head|"
     r"options|request|stream))$"
 )

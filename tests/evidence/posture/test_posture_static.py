@@ -21,6 +21,8 @@ WRONG = {
     "wrong_passthrough.py": {"token_passthrough"},
     "wrong_passthrough_sdk.py": {"token_passthrough"},
     "wrong_passthrough.ts": {"token_passthrough"},
+    "wrong_passthrough_clients.py": {"token_passthrough"},
+    "wrong_passthrough_clients.ts": {"token_passthrough"},
     "wrong_jwt.py": {"jwt_no_audience", "jwt_unverified"},
     "wrong_jwt.ts": {"jwt_no_audience"},
     "wrong_jwt_decode.js": {"jwt_unverified"},
@@ -87,6 +89,10 @@ def test_each_flaw_is_reported_where_it_is() -> None:
     assert tools == {("tool_shell", 12), ("tool_shell", 17), ("tool_ssrf", 22)}
     sessions = {f.line for f in scan(STATIC / "wrong_session_id.py")}
     assert sessions == {7, 16, 21, 26}
+    clients = {f.line for f in scan(STATIC / "wrong_passthrough_clients.py")}
+    assert clients == {14, 21, 27}
+    clients_ts = {f.line for f in scan(STATIC / "wrong_passthrough_clients.ts")}
+    assert clients_ts == {9, 15}
     passthrough = scan(STATIC / "wrong_passthrough.py")
     assert [f.line for f in passthrough] == [17]
     assert "headers" in passthrough[0].message
