@@ -154,7 +154,7 @@ def parse_pnpm_lock(doc: Any, text: str, shown: str, *, default_registry: str | 
             resolved=src.url,
             integrity=integrity if isinstance(integrity, str) else None,
             hashes=integrity_hashes(integrity),
-            line=snap_lines.get(key) if key in snap_lines else pkg_lines.get(strip_peers(key)),
+            line=pkg_lines.get(strip_peers(key)) or snap_lines.get(key),
             install_script=True if meta.get("requiresBuild") is True else None,
             source=src,
             flags=frozenset(f for f in ("dev", "optional") if snap.get(f) is True or meta.get(f) is True),
