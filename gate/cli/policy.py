@@ -154,6 +154,11 @@ def doc_cmd(paths: tuple[str, ...], output: str, check: bool, no_bundled: bool) 
     help="gate.toml or pyproject.toml with [tool.gate] exceptions and policy-data.",
 )
 @opt("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option(
+    "--profile",
+    is_flag=True,
+    help="Time each result rule on the embedded engine instead of deciding (slowest first).",
+)
 @click.pass_context
 def eval_cmd(
     ctx: click.Context,
@@ -167,6 +172,7 @@ def eval_cmd(
     no_bundled: bool,
     config: str | None,
     fmt: str,
+    profile: bool,
 ) -> None:
     """Evaluate a saved evidence document: the same decision `gate check` would make on it.
 
@@ -184,6 +190,21 @@ def eval_cmd(
         policy_data=cfg.policy_data if cfg else None,
         include_bundled=not no_bundled,
     )
+    if profile:
+        from gate.policy.engine import profile_rules
+
+        rows = profile_rules(ps, catalog, document, Limits.from_env())
+        if fmt == "json":
+            click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        else:
+            for row in rows:
+                extra = (
+                    f"  ERROR {row['error']}"
+                    if row.get("error")
+                    else (f"  {row['results']} results" if "results" in row else "")
+                )
+                click.echo(f"{row['ms']:10.1f} ms  {row['ref']}{extra}")
+        return
     eng = make_engine(engine, limits=Limits.from_env(), opa_url=opa_url, opa_token_env=opa_token_env)
     evaluation = run(
         document,

@@ -276,6 +276,32 @@ class WorkerEngine:
         return row["value"] if row.get("defined") else None
 
 
+def profile_rules(ps: Any, catalog: Any, document: Any, limits: Limits) -> list[dict[str, Any]]:
+    """Per-rule timings on regopy (in the worker), slowest first after the compile and input rows."""
+    from gate.policy.metadata import area_of
+
+    refs = sorted(
+        {f"data.{mi.package}.{rd.name}" for mi in catalog.modules if area_of(mi.package) for rd in mi.rules}
+    )
+    request = {
+        "op": "profile",
+        "backend": "regopy",
+        "modules": [[m.name, m.text] for m in ps.modules],
+        "data": ps.data,
+        "input": document,
+        "refs": refs,
+    }
+    done = run_limited(
+        worker_argv(), json.dumps(request, ensure_ascii=False).encode("utf-8"), limits, "profile"
+    )
+    rows = [r for r in worker_lines(done.stdout) if "ref" in r]
+    if not rows:
+        errors = [r.get("error") for r in worker_lines(done.stdout) if r.get("error")]
+        raise PolicyError(f"profile: {errors[0] if errors else 'no response'}{_tail(done.stderr)}")
+    head, rules = rows[:3], sorted(rows[3:], key=lambda r: -r["ms"])
+    return head + rules
+
+
 def find_opa(explicit: str | None = None) -> str | None:
     if explicit:
         return explicit if Path(explicit).is_file() else shutil.which(explicit)

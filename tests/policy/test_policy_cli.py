@@ -213,3 +213,13 @@ def test_eval_saved_evidence(tmp_path, make_document, make_component):
     bad.write_text("{not json", encoding="utf-8")
     result = _invoke("policy", "eval", "--input", str(bad))
     assert result.exit_code == 2 and "bad.json" in result.output
+
+
+def test_eval_profile_lists_every_rule(tmp_path, make_document, make_component):
+    doc = tmp_path / "evidence.json"
+    doc.write_text(json.dumps(make_document([make_component("a", pinned=False)])), encoding="utf-8")
+    result = _invoke("policy", "eval", "--input", str(doc), "--profile", "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = {r["ref"]: r for r in json.loads(result.stdout)}
+    assert "(load input)" in rows and "(fixed cost of one query, subtracted below)" in rows
+    assert rows["data.gate.rules.deps.deny_unpinned"]["results"] == 1

@@ -10,7 +10,7 @@ from gate.errors import PolicyError
 from gate.policy.metadata import parse_module, rule_info
 from gate.policy.testing import find_tests, parse_opa_test, strip_with_input
 
-MODULE = '''# METADATA
+MODULE = """# METADATA
 # scope: package
 # custom:
 #   collections: [strict]
@@ -46,7 +46,7 @@ deny contains r if { r := {"code": "acme.licences.second"} }
 default deny_flag := []
 
 _helper := 1
-'''
+"""
 
 
 def test_parse_module_rules_and_package_defaults():
@@ -69,8 +69,10 @@ def test_parse_module_rules_and_package_defaults():
     ("text", "message"),
     [
         ("package gate.rules.x\n# METADATA\n# title: [unclosed\ndeny_a := []\n", "not valid YAML"),
-        ("package gate.rules.x\n# METADATA\n# custom:\n#   short_name: a\n#   severity: urgent\ndeny_a := []\n",
-         "severity must be one of"),
+        (
+            "package gate.rules.x\n# METADATA\n# custom:\n#   short_name: a\n#   severity: urgent\ndeny_a := []\n",
+            "severity must be one of",
+        ),
         ("package gate.rules.x\n# METADATA\n# custom:\n#   effective_on: soon\ndeny_a := []\n", "not a date"),
         ("import rego.v1\n", "no package"),
     ],
@@ -82,7 +84,7 @@ def test_bad_metadata_is_a_policy_error(text, message):
             rule_info(r, info.package_annotations)
 
 
-TEST_MODULE = '''package gate.rules.x_test
+TEST_MODULE = """package gate.rules.x_test
 
 import rego.v1
 
@@ -101,7 +103,7 @@ test_two if {
 test_partial if {
 	data.gate.rules.x.deny_a == [] with input.components as []
 }
-'''
+"""
 
 
 def test_find_tests_and_rewrite():
@@ -118,15 +120,38 @@ def test_find_tests_and_rewrite():
 
 
 def test_parse_opa_test_json():
-    raw = json.dumps([
-        {"location": {"file": "p/a_test.rego", "row": 5, "col": 1}, "package": "data.gate.rules.a_test",
-         "name": "test_ok", "duration": 120000},
-        {"location": {"file": "p/a_test.rego", "row": 9, "col": 1}, "package": "data.gate.rules.a_test",
-         "name": "test_bad", "fail": True, "output": "aGVsbG8K", "duration": 90000},
-        {"location": {"file": "p/a_test.rego", "row": 12, "col": 1}, "package": "data.gate.rules.a_test",
-         "name": "test_err", "error": {"code": "eval_conflict_error", "message": "functions must not produce multiple outputs"}},
-    ]).encode()
+    raw = json.dumps(
+        [
+            {
+                "location": {"file": "p/a_test.rego", "row": 5, "col": 1},
+                "package": "data.gate.rules.a_test",
+                "name": "test_ok",
+                "duration": 120000,
+            },
+            {
+                "location": {"file": "p/a_test.rego", "row": 9, "col": 1},
+                "package": "data.gate.rules.a_test",
+                "name": "test_bad",
+                "fail": True,
+                "output": "aGVsbG8K",
+                "duration": 90000,
+            },
+            {
+                "location": {"file": "p/a_test.rego", "row": 12, "col": 1},
+                "package": "data.gate.rules.a_test",
+                "name": "test_err",
+                "error": {
+                    "code": "eval_conflict_error",
+                    "message": "functions must not produce multiple outputs",
+                },
+            },
+        ]
+    ).encode()
     rows = parse_opa_test(raw)
-    assert [(r.name, r.status) for r in rows] == [("test_ok", "pass"), ("test_bad", "fail"), ("test_err", "error")]
+    assert [(r.name, r.status) for r in rows] == [
+        ("test_ok", "pass"),
+        ("test_bad", "fail"),
+        ("test_err", "error"),
+    ]
     assert rows[1].output == "hello\n" and rows[0].package == "gate.rules.a_test"
     assert "multiple outputs" in rows[2].message
