@@ -161,7 +161,13 @@ def run(
     on = on or today()
     value = eng.evaluate(ps.modules, ps.data, document, RULES_REF)
     raw = collect_results(value, catalog)
-    components = {c.get("ref"): c for c in document.get("components") or [] if isinstance(c, dict)}
+    # Anything a result can name by ref: components first, then projects and services (for their names).
+    components = {
+        c.get("ref"): c
+        for key in ("services", "projects", "components")
+        for c in document.get(key) or []
+        if isinstance(c, dict)
+    }
 
     superseded = catalog.superseded(selected)
     results: list[Result] = []
