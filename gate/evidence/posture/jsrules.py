@@ -538,7 +538,8 @@ def session_rules(m: JsModule) -> list[Finding]:
             continue
         if name == "sessionIdGenerator" or SESSION_VAR.match(name):
             src = INSECURE_JS.search(text(value))
-            if src and "randomUUID" not in text(value) and "randomBytes" not in text(value):
+            secure = ("randomUUID", "randomBytes", "getRandomValues", "nanoid(", "uuidv4", "v4(")
+            if src and not any(x in text(value) for x in secure):
                 out.append(m.finding("session_id_insecure", n, f"the session ID comes from {src.group(0)}"))
     # sessions as the authenticated principal
     for fn in walk(m.root):

@@ -836,8 +836,15 @@ INSECURE_RANDOM = re.compile(
 )
 
 
+SECURE_RANDOM = re.compile(r"^(secrets\.\w+|uuid\.uuid4|os\.urandom|random\.SystemRandom.*|ssl\.RAND_bytes)$")
+
+
 def insecure_source(m: Module, e: ast.AST) -> str | None:
-    for node in ast.walk(e):
+    """The non-cryptographic source a value is built from, unless a cryptographic one is mixed in."""
+    nodes = fast_walk(e)
+    if any(isinstance(n, ast.Call) and SECURE_RANDOM.match(m.resolve(n.func)) for n in nodes):
+        return None
+    for node in nodes:
         if isinstance(node, ast.Call):
             name = m.resolve(node.func)
             if INSECURE_RANDOM.match(name):
