@@ -256,6 +256,20 @@ def launch_component(
         return None
     exe = Path(argv[0]).name.lower().removesuffix(".cmd").removesuffix(".exe")
     rest = argv[1:]
+    # Wrappers: `cmd /c npx ...` (Windows configs), `sh -c "npx ..."`, `env VAR=x npx ...`.
+    if exe == "cmd" and rest[:1] and rest[0].lower() in ("/c", "/k"):
+        return launch_component(rest[1:], file=file, line=line, server=server, project=project)
+    if exe in ("sh", "bash", "zsh") and len(rest) >= 2 and rest[0] in ("-c", "-lc"):
+        try:
+            inner = shlex.split(rest[1])
+        except ValueError:
+            return None
+        return launch_component(inner, file=file, line=line, server=server, project=project)
+    if exe == "env":
+        i = 0
+        while i < len(rest) and ("=" in rest[i] or rest[i].startswith("-")):
+            i += 1
+        return launch_component(rest[i:], file=file, line=line, server=server, project=project)
     launcher = exe
     if exe in ("npm", "pnpm", "yarn", "bun") and rest and rest[0] in ("exec", "dlx", "x"):
         launcher = f"{exe} {rest[0]}"

@@ -310,7 +310,8 @@ def build(graph: LockGraph, ctx: Context) -> Built:
             extra["extraneous"] = True
         extra_node = {k: v for n in (graph.nodes[k] for k in keys) for k, v in n.extra.items()}
         extra.update({k: v for k, v in extra_node.items() if k not in extra})
-        if not first.integrity and not hashes:
+        if not first.integrity and not hashes and not extra.get("bundled"):
+            # (a bundled dependency ships inside its parent's tarball, which the parent's integrity covers)
             extra.setdefault("integrity_missing", True)
         src = first.source or Source(kind="registry", registry=ctx.default_registry)
         pinned = bool(first.version) and src.kind != "unknown"

@@ -55,6 +55,9 @@ def one(argv: list[str]):  # type: ignore[no-untyped-def]
         ),
         (["docker", "run", "-i", "--rm", f"mcp/fetch@{DIGEST}"], f"pkg:docker/mcp/fetch@{DIGEST}", True),
         (["podman", "run", "--network=none", "mcp/time"], "pkg:docker/mcp/time", False),
+        (["cmd", "/c", "npx", "-y", "tool@3.1.4"], "pkg:npm/tool@3.1.4", True),
+        (["sh", "-c", "npx -y tool@latest --flag"], "pkg:npm/tool", False),
+        (["env", "TOKEN=x", "uvx", "tool==1.0"], "pkg:pypi/tool@1.0", True),
     ],
 )
 def test_launch_commands(argv: list[str], purl: str, pinned: bool) -> None:
