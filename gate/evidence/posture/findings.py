@@ -161,3 +161,76 @@ def snippet_of(lines: list[str], line: int, limit: int = 200) -> str:
         text = redact_known(lines[line - 1].strip())
         return text if len(text) <= limit else text[: limit - 1] + "…"
     return ""
+
+
+# JSON Schema of ``input.mcp.posture`` (the lead's input-v1 schema may embed it).
+_FINDING_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["rule", "title", "severity", "file", "line", "column", "snippet", "message", "explanation"],
+    "properties": {
+        "rule": {"type": "string", "enum": sorted(RULES)},
+        "title": {"type": "string"},
+        "severity": {"enum": ["critical", "high", "medium", "low", "info"]},
+        "file": {"type": "string"},
+        "line": {"type": "integer", "minimum": 1},
+        "column": {"type": "integer", "minimum": 0},
+        "snippet": {"type": "string"},
+        "message": {"type": "string"},
+        "explanation": {"type": "string"},
+        "language": {"type": "string"},
+        "detail": {"type": "string"},
+    },
+    "additionalProperties": False,
+}
+_EXCHANGE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["request", "response", "error"],
+    "properties": {
+        "request": {
+            "type": "object",
+            "required": ["method", "url", "headers"],
+            "properties": {
+                "method": {"type": "string"},
+                "url": {"type": "string"},
+                "headers": {"type": "object"},
+            },
+        },
+        "response": {
+            "type": ["object", "null"],
+            "properties": {
+                "status": {"type": "integer"},
+                "headers": {"type": "object"},
+                "body": {"type": "string"},
+                "truncated": {"type": "boolean"},
+            },
+        },
+        "error": {"type": ["string", "null"]},
+    },
+}
+POSTURE_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "input.mcp.posture",
+    "type": "object",
+    "required": ["static", "config", "probe"],
+    "properties": {
+        "static": {"type": "array", "items": _FINDING_SCHEMA},
+        "config": {"type": "array", "items": _FINDING_SCHEMA},
+        "probe": {
+            "type": ["array", "null"],
+            "items": {
+                "type": "object",
+                "required": ["check", "rule", "title", "status", "message", "evidence"],
+                "properties": {
+                    "check": {"type": "string"},
+                    "rule": {"type": "string", "pattern": "^probe_"},
+                    "title": {"type": "string"},
+                    "status": {"enum": ["pass", "fail", "skipped", "error"]},
+                    "message": {"type": "string"},
+                    "evidence": {"type": "array", "items": _EXCHANGE_SCHEMA},
+                    "details": {"type": "object"},
+                },
+            },
+        },
+    },
+    "additionalProperties": False,
+}

@@ -52,6 +52,20 @@ def test_posture_section(tmp_path: Path) -> None:
     assert run.stats["config_files"] == 1  # type: ignore[attr-defined]
 
 
+def test_posture_section_matches_its_schema(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import jsonschema
+
+    from gate.evidence.posture.findings import POSTURE_SCHEMA
+
+    root = target(tmp_path)
+    inv, _ = collect(root)
+    jsonschema.validate(inv.mcp["posture"], POSTURE_SCHEMA)
+    monkeypatch.setenv("GATE_TEST_FLAWS", "passthrough")
+    launch = f"{sys.executable} {HERE / 'servers' / 'sdk_server.py'}"
+    inv, _ = collect(root, options={"probe": True, "launch": launch})
+    jsonschema.validate(inv.mcp["posture"], POSTURE_SCHEMA)
+
+
 def test_include_tests_scans_test_folders(tmp_path: Path) -> None:
     inv, _ = collect(target(tmp_path), include_tests=True)
     assert any(f["file"] == "tests/test_tools.py" for f in inv.mcp["posture"]["static"])
