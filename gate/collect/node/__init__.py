@@ -106,6 +106,7 @@ class _Run:
             self.read_tree()
         if installed is not None:
             self.read_installed_tree(installed)
+        self.nest_other_projects()
         status: CollectorStatus = "incomplete" if self.incomplete else "ok"
         if not self.stats["lockfiles"] and not self.stats["projects"]:
             return CollectorRun(
@@ -342,6 +343,24 @@ class _Run:
         for w in graph.warnings:
             self.errors.append(CollectorError(w, file=shown))
         return covered
+
+    def nest_other_projects(self) -> None:
+        """Mixed repositories: a project of another ecosystem found earlier (a Python server in a folder of
+        an npm monorepo) without a parent is nested under the deepest Node project that contains it."""
+        mine = [p for p in self.inv.projects if p.ecosystem == "npm"]
+        if not mine:
+            return
+        for i, other in enumerate(self.inv.projects):
+            if other.ecosystem == "npm" or other.parent is not None or other.path == ".":
+                continue
+            best: tuple[int, str] | None = None
+            for p in mine:
+                if p.path == "." or other.path.startswith(p.path + "/"):
+                    depth = 0 if p.path == "." else p.path.count("/") + 1
+                    if best is None or depth > best[0]:
+                        best = (depth, p.ref)
+            if best is not None:
+                self.inv.projects[i] = replace(other, parent=best[1])
 
     def escape(self, message: str, shown: str, line: int | None) -> None:
         self.incomplete = True

@@ -62,3 +62,21 @@ def test_claude_context_pnpm_v9() -> None:
     root = next(p for p in inv.projects if p.path == ".")
     assert root.name == "claude-context"
     assert all(c.locations[0].line for c in inv.components)
+
+
+def test_mixed_repository_nests_python_projects_under_the_npm_root() -> None:
+    from gate.model import Project
+
+    inv = Inventory(Settings(target=FIXTURES / "servers"))
+    inv.projects.append(
+        Project(
+            ref="pkg:pypi/mcp-server-git@1",
+            name="mcp-server-git",
+            version="1",
+            ecosystem="pypi",
+            path="src/git",
+        )
+    )
+    NodeCollector().collect(inv)
+    py = next(p for p in inv.projects if p.ecosystem == "pypi")
+    assert py.parent == "pkg:npm/%40modelcontextprotocol/servers@0.6.2"
