@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 
@@ -57,6 +58,8 @@ def test_check_flags_poisoned_saved_list_and_sarif_points_at_source(project: Pat
     assert code == 1
     sarif = json.loads(out)
     assert sarif["version"] == "2.1.0"
+    schema_path = Path(__file__).parents[2] / "assets" / "sarif-2.1.0-emitted.schema.json"
+    jsonschema.validate(sarif, json.loads(schema_path.read_text()), format_checker=jsonschema.FormatChecker())
     results = [r for r in sarif["runs"][0]["results"] if r["properties"].get("tool") == "delete_note"]
     assert results
     loc = results[0]["locations"][0]["physicalLocation"]

@@ -189,13 +189,23 @@ def _short(value: Any, limit: int = 120) -> Any:
     return value
 
 
+def _common_prefix(a: str, b: str) -> int:
+    """Length of the common prefix, by bisection on slice comparisons (C speed on megabyte strings)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
 def _char_detail(old: str, new: str) -> str:
     """Where two strings differ, compactly: the first differing span with a little context."""
     sm = difflib.SequenceMatcher(None, old, new, autojunk=False) if len(old) + len(new) < 20000 else None
     if sm is None:
-        i = next(
-            (n for n, (a, b) in enumerate(zip(old, new, strict=False)) if a != b), min(len(old), len(new))
-        )
+        i = _common_prefix(old, new)
         return f"differs from character {i + 1}: {old[max(0, i - 20) : i + 20]!r} -> {new[max(0, i - 20) : i + 20]!r}"
     parts = []
     for tag, i1, i2, j1, j2 in sm.get_opcodes():

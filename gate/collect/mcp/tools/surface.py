@@ -10,6 +10,7 @@ definition has the same digest whichever way it was extracted.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Iterator
@@ -76,7 +77,7 @@ class Item:
         """The fields that are pinned by the lock (absent fields are null, so absence is pinned too)."""
         return {f: self.definition.get(f) for f in DIGEST_FIELDS[self.kind]}
 
-    @property
+    @functools.cached_property
     def digest(self) -> str:
         return digest_of(self.pinned())
 
