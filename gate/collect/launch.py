@@ -55,11 +55,21 @@ class LaunchCollector:
         if not root.is_dir():
             return CollectorRun(name=self.name, status="skipped", reason="the target is not a folder")
         errors: list[CollectorError] = []
+        incomplete = False
         found = 0
         files = 0
         for path in inventory.walk():
             if path.name == "server.json":
                 comps = _server_json(path, inventory)
+            elif path.name == "settings.json":
+                # An editor's settings file: often JSONC, sometimes not MCP at all. One that cannot be read
+                # does not stop the run; it makes this collector incomplete.
+                try:
+                    comps = _client_config(path, inventory, errors)
+                except InputError as e:
+                    errors.append(CollectorError(f"cannot read: {e.message}", file=inventory.rel(path)))
+                    incomplete = True
+                    continue
             elif path.name in CLIENT_CONFIGS:
                 comps = _client_config(path, inventory, errors)
             else:
@@ -74,7 +84,10 @@ class LaunchCollector:
                 name=self.name, status="skipped", reason="no MCP client configuration or server.json"
             )
         return CollectorRun(
-            name=self.name, status="ok", errors=tuple(errors), stats={"files": files, "launches": found}
+            name=self.name,
+            status="incomplete" if incomplete else "ok",
+            errors=tuple(errors),
+            stats={"files": files, "launches": found},
         )
 
 

@@ -184,3 +184,12 @@ def test_malformed_config_names_the_file(tmp_path: Path) -> None:
 def test_no_configs_is_skipped(tmp_path: Path) -> None:
     _, status = run(tmp_path)
     assert status.status == "skipped"  # type: ignore[attr-defined]
+
+
+def test_unreadable_editor_settings_do_not_stop_the_run(tmp_path: Path) -> None:
+    (tmp_path / "settings.json").write_text('{"mcp": {"servers": {')  # truncated
+    (tmp_path / ".mcp.json").write_text('{"mcpServers": {"m": {"command": "npx", "args": ["m@1.0.0"]}}}')
+    inv, status = run(tmp_path)
+    assert status.status == "incomplete"  # type: ignore[attr-defined]
+    assert status.errors[0].file == "settings.json"  # type: ignore[attr-defined]
+    assert [c.name for c in inv.components] == ["m"]
