@@ -151,9 +151,10 @@ def test_loopback_targets() -> None:
 
 def test_launch_that_never_listens_is_an_error(tmp_path: Path) -> None:
     script = tmp_path / "exit.py"
-    script.write_text("raise SystemExit(3)\n")
+    script.write_text("import sys\nprint('missing MCP_SECRET_KEY', file=sys.stderr)\nraise SystemExit(3)\n")
     report = run_probe(launch=f"{sys.executable} {script}", startup=5)
     assert report.error and "exited with status 3" in report.error
+    assert "missing MCP_SECRET_KEY" in report.error
 
 
 def test_session_id_heuristics() -> None:

@@ -29,8 +29,10 @@ import math
 import os
 import re
 import shlex
+import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -732,30 +734,43 @@ def launched(
     if not argv:
         raise UsageError("--launch needs a command")
     env = {**os.environ, **env_extra}
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below; the server writes to it
     try:
         proc = subprocess.Popen(
             argv,
             env=env,
             cwd=cwd,
             stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: wrappers (uv run, npx) and their children end with it
         )
     except OSError as e:
+        log.close()
         raise UsageError(f"cannot launch {argv[0]!r}: {e.strerror or e}") from e
     try:
         problem = wait_for_port(port, proc, startup)
         if problem:
-            raise _LaunchFailed(problem)
+            log.seek(0, os.SEEK_END)
+            log.seek(max(0, log.tell() - 600))
+            tail = log.read().decode("utf-8", "replace").strip().splitlines()[-3:]
+            raise _LaunchFailed(problem + (f"; its last output: {' | '.join(tail)}" if tail else ""))
         yield proc
     finally:
-        proc.terminate()
+        _stop(proc)
+        log.close()
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """End the launched server and the process group it leads (only that group: it was created for it)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, sig)
         try:
             proc.wait(timeout=3)
+            return
         except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=3)
+            continue
 
 
 class _LaunchFailed(Exception):
