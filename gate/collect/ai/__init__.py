@@ -87,7 +87,7 @@ TEXT_EXTS = frozenset(
     }
 )
 _EAGER = ("BaseSettings", "BaseModel", "getenv", "environ", "Field(")
-_TEST_FILE_SUFFIXES = (".test.ts", ".spec.ts", ".test.js", ".spec.js", ".test.tsx", ".spec.tsx", ".test.mjs")
+_JS_EXTS = frozenset({"js", "jsx", "mjs", "cjs", "ts", "tsx", "mts", "cts"})
 
 
 @dataclass
@@ -98,13 +98,13 @@ class _Found:
 
 
 def is_test_file(rel: str) -> bool:
+    """Test modules by name: ``test_*.py``, ``*_test.py``, ``conftest.py``, ``*.test.ts``, ``*.spec.js``,
+    ``*.poku.js`` and the like (their folders are scoped out by the walk)."""
     name = PurePosixPath(rel).name
-    return (
-        (name.startswith("test_") and name.endswith(".py"))
-        or name.endswith("_test.py")
-        or name == "conftest.py"
-        or name.endswith(_TEST_FILE_SUFFIXES)
-    )
+    if name.endswith(".py"):
+        return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+    parts = name.split(".")
+    return len(parts) > 2 and parts[-1] in _JS_EXTS and parts[-2] in ("test", "spec", "poku", "e2e", "bench")
 
 
 class AICollector:
@@ -119,6 +119,7 @@ class AICollector:
         ts_files: list[TsFile] = []
         artifacts: list[Any] = []
         model_paths: list[tuple[Path, str, str]] = []
+        skipped: list[str] = []
         counts = {"python": 0, "typescript": 0, "config": 0, "model_files": 0, "large_configs_skipped": 0}
 
         from gate.evidence.artifacts import sniff
@@ -129,6 +130,10 @@ class AICollector:
                 continue
             suffix = path.suffix.lower()
             try:
+                if (suffix == ".py" or parser_kind(path.name)) and path.stat().st_size > MAX_SOURCE_BYTES:
+                    # generated bundles and data modules: listed in the run's stats, not analysed
+                    skipped.append(rel)
+                    continue
                 if suffix == ".py":
                     text = safeio.read_text(path, max_bytes=MAX_SOURCE_BYTES, shown=rel)
                     counts["python"] += 1
@@ -217,6 +222,7 @@ class AICollector:
             "references": len(found.refs),
             "components": len(built),
             "unresolved": unresolved[:50],
+            "large_sources_skipped": skipped[:50],
             "seconds": round(time.perf_counter() - started, 3),
         }
         stats.pop("seconds")  # keep the document deterministic

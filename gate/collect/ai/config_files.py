@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from gate import safeio
-from gate.collect.ai.refs import Origin, Reference, is_api_model, is_hub_id, is_path_like, provider_for_model
+from gate.collect.ai.refs import (
+    Origin,
+    Reference,
+    is_api_model,
+    is_hub_id,
+    is_path_like,
+    knowledge,
+    provider_for_model,
+)
 
 _MODEL_KEY = re.compile(
     r"(?i)(^|[_.\-]|[a-z])(model|models|model_?name|model_?id|model_?path|model_?file|repo_?id)$|^model$"
@@ -46,6 +54,16 @@ SKIP_NAMES = frozenset(
     }
 )
 MAX_CONFIG_BYTES = 2 * 1024 * 1024
+
+
+# Strings whose mere presence in a configuration triggers a library-implicit default (an MCP client config
+# that launches mcp-server-qdrant): the commands of the knowledge table's implicit entries.
+def _trigger_commands() -> frozenset[str]:
+    return frozenset(
+        str(spec["command"])
+        for spec in knowledge()["implicit"].values()
+        if isinstance(spec, dict) and spec.get("command")
+    )
 
 
 def config_kind(path: Path) -> str | None:
@@ -86,14 +104,17 @@ def scan_config(path: Path, rel: str, kind: str) -> tuple[list[Reference], dict[
         data = safeio.parse_json(text, rel)
     refs = []
     strings: dict[str, int] = {}
+    triggers = _trigger_commands()
     for keypath, value in _walk(data):
         if not isinstance(value, str):
             continue
-        if len(strings) < 10_000 and len(value) < 200 and value not in strings:
+        if value not in strings and (value in triggers or value.rsplit("/", 1)[-1] in triggers):
             strings[value] = _line_of(lines, "", value)
         if not keypath:
             continue
         key = keypath[-1]
+        if not (_MODEL_KEY.search(key) or _DATASET_KEY.search(key)):
+            continue
         line = _line_of(lines, key, value)
         env = None
         m = _INTERP.match(value.strip())

@@ -38,6 +38,31 @@ def _parser(kind: str) -> Any:
     return ts.Parser(lang)
 
 
+_QUERY_KINDS = (
+    "import_statement",
+    "variable_declarator",
+    "public_field_definition",
+    "field_definition",
+    "assignment_expression",
+    "function_declaration",
+    "method_definition",
+    "call_expression",
+    "type_alias_declaration",
+    "pair",
+    "property_signature",
+    "new_expression",
+)
+
+
+@cache
+def _query(kind: str) -> Any:
+    import tree_sitter as ts
+
+    lang = _parser(kind).language
+    patterns = " ".join(f"({k}) @{k}" for k in _QUERY_KINDS if lang.id_for_node_kind(k, True))
+    return ts.QueryCursor(ts.Query(lang, patterns))
+
+
 def parser_kind(name: str) -> str | None:
     low = name.lower()
     if low.endswith((".ts", ".mts", ".cts")) and not low.endswith(".d.ts"):
@@ -67,6 +92,7 @@ def _npm_providers() -> dict[str, str]:
 class TsFile:
     def __init__(self, rel: str, data: bytes, kind: str) -> None:
         self.rel = rel
+        self.kind = kind
         self.tree = _parser(kind).parse(data)
         self.imports: dict[str, str] = {}  # local name -> module
         self.vars: dict[str, list[Any]] = {}
@@ -81,16 +107,14 @@ class TsFile:
         self._index()
 
     def _index(self) -> None:
+        """Collect the node kinds the analysis needs with one tree-sitter query (run in C), in source order."""
         providers = _npm_providers()
-        stack = [self.tree.root_node]
-        seen = 0
-        while stack:
-            node = stack.pop()
-            seen += 1
-            if seen > MAX_NODES:
-                self.truncated = True
-                break
-            t = node.type
+        caps = _query(self.kind).captures(self.tree.root_node)
+        nodes = sorted(((n.start_byte, name, n) for name, ns in caps.items() for n in ns), key=lambda x: x[0])
+        if len(nodes) > MAX_NODES:
+            self.truncated = True
+            nodes = nodes[:MAX_NODES]
+        for _, t, node in nodes:
             if t == "import_statement":
                 src = node.child_by_field_name("source")
                 module = _text(src)[1:-1]
@@ -138,22 +162,10 @@ class TsFile:
                 self.type_aliases.append(node)
             elif t in ("pair", "property_signature"):
                 self.pairs.append(node)
-            if t == "new_expression":
+            elif t == "new_expression":
                 ctor = node.child_by_field_name("constructor")
                 root = _text(ctor).split(".")[0]
                 prov = providers.get(self.imports.get(root) or "")
-                if prov:
-                    holder = _holder(node)
-                    if holder:
-                        self.clients[holder] = prov
-                        self.client_lines[holder] = node.start_point[0] + 1
-                    self.clients.setdefault("<new>", prov)
-            stack.extend(reversed(node.children))
-        # imports may come after uses in the traversal order of nested code: resolve clients again
-        if not self.clients:
-            for node in _descendants(self.tree.root_node, ("new_expression",)):
-                ctor = node.child_by_field_name("constructor")
-                prov = providers.get(self.imports.get(_text(ctor).split(".")[0], ""))
                 if prov:
                     holder = _holder(node)
                     if holder:
