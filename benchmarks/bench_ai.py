@@ -5,7 +5,9 @@ rich, click, requests, ... from this environment's site-packages) plus one modul
 analyser has to parse and index everything. Runs the AI collector in-process (best of N) and, when
 available, ``cdxgen -t ai`` on the same folder.
 
-    python benchmarks/bench_ai.py [--lines 50000] [--runs 3] [--no-cdxgen]
+    python benchmarks/bench_ai.py [--lines 50000] [--runs 3] [--no-cdxgen] [--dir PATH]
+
+``--dir`` times an existing tree instead (e.g. a TypeScript code base) and counts its source lines.
 """
 
 from __future__ import annotations
@@ -94,6 +96,7 @@ def main() -> int:
     ap.add_argument("--lines", type=int, default=50_000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--no-cdxgen", action="store_true")
+    ap.add_argument("--dir", default=None)
     args = ap.parse_args()
     os.environ["GATE_NO_HASH_CACHE"] = "1"
     from gate.collect import Inventory, Settings
@@ -101,8 +104,14 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="gate-ai-bench-") as tmp:
         repo = Path(tmp) / "repo"
-        lines, files = build_repo(repo, args.lines)
-        print(f"repository: {files} Python files, {lines:,} lines")
+        if args.dir:
+            shutil.copytree(args.dir, repo, symlinks=True)
+            srcs = [p for p in repo.rglob("*") if p.suffix in (".py", ".ts", ".tsx", ".js", ".mjs", ".cjs")]
+            lines, files = sum(sum(1 for _ in p.open("rb")) for p in srcs), len(srcs)
+            print(f"tree {args.dir}: {files} source files, {lines:,} lines")
+        else:
+            lines, files = build_repo(repo, args.lines)
+            print(f"repository: {files} Python files, {lines:,} lines")
         best = float("inf")
         names: list[str] = []
         for _ in range(args.runs):
