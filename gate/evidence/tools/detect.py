@@ -250,13 +250,15 @@ EXFIL = [
         _I,
     ),
     re.compile(
-        r"\b(?:pass|put|place|embed|include|insert|append|add|encode|hide|smuggle|store|write|copy)\b"
+        r"\b(?:pass|put|place|embed|include|insert|append|add|encode|hide|smuggle|store|write|copy|repeat|echo|paste|"
+        r"record|leak|send|forward)\b"
         r"[^.;\n]{0,80}?\b(?:in|into|inside|to|as)\s+(?:the\s+|a\s+|an\s+)?['\"`]?\w+['\"`]?\s+"
         r"(?:argument|parameter|param|field|property|key)\b",
         _I,
     ),
     re.compile(
-        r"\b(?:pass|put|place|embed|include|insert|append|add|encode|hide|smuggle|store|write|copy)\b"
+        r"\b(?:pass|put|place|embed|include|insert|append|add|encode|hide|smuggle|store|write|copy|repeat|echo|paste|"
+        r"record|leak|send|forward)\b"
         r"[^.;\n]{0,80}?\b(?:in|into|inside|as)\s+(?:the\s+)?['\"`]\w+['\"`]",
         _I,
     ),
@@ -454,6 +456,11 @@ PREFERENCE = [
     re.compile(r"\b(?:prioriti[sz]e|prefer)\s+this\s+tool\b", _I),
 ]
 OUTPUT_INJECTION = re.compile(
+    r"\b(?:text|output|result|response|content|data)\s+(?:returned|produced|coming)\s+(?:by|from)\s+(?:this|the)\s+tool\s+"
+    r"(?:is|are)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,2}?(?:instructions?|commands?|directives?|orders?|system\s+prompt)\b|"
+    r"\b(?:instructions?|commands?|directives?)\s+(?:in|from|within|inside|returned\s+by|contained\s+in|found\s+in)\s+"
+    r"(?:the\s+|its\s+|this\s+)?(?:output|result|response|page|content|document|e-?mail|message|tool)s?\b[^.]{0,40}?"
+    r"\bmust\s+be\s+(?:followed|obeyed|executed|carried\s+out)\b|"
     r"\b(?:output|result|response|answer|content|text|reply)s?\s+(?:must|should|shall|is\s+to|are\s+to|will)\s+"
     r"(?:always\s+)?be\s+(?:treated|used|interpreted|handled|followed|obeyed|executed)\s+as\s+(?:an?\s+|the\s+)?"
     r"(?:new\s+|updated\s+)?(?:system\s+prompt|system\s+message|instructions?|commands?|directives?)\b|"

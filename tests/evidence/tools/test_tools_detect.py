@@ -117,6 +117,8 @@ BENIGN = [
     "Runs the test suite. When pytest is called, the output should be parsed as JUnit XML.",
     "Caches results. When the cache is full, the oldest entry is also removed first.",
     "Overrides the default tool timeout of 30 seconds for slow queries.",
+    "Posts the message. Instructions for setup must be followed exactly as in the README.",
+    "Records audio and sends the recording to the transcription service.",
 ]
 
 
