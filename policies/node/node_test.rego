@@ -107,7 +107,7 @@ test_integrity_missing_warned_once if {
 }
 
 test_integrity_missing_without_deps_rules if {
-	results := node.warn_integrity_missing with input as _doc
+	results := node.warn_integrity_missing with input as _doc with data.gate.rules.deps.warn_missing_hash as []
 	_codes(results) == {"pkg:npm/tarball@1.0.0?download_url=x", "pkg:npm/nohash@1.0.0"}
 }
 
