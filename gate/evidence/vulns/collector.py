@@ -18,7 +18,7 @@ from gate.collect import Inventory
 from gate.errors import UsageError
 from gate.evidence.vulns import pipaudit
 from gate.evidence.vulns.db import Database, default_path
-from gate.evidence.vulns.osv import SEVERITY_ORDER, Finding, group_matches
+from gate.evidence.vulns.osv import SEVERITY_ORDER, Finding, Match, alias_groups, group_matches, primary_id
 from gate.evidence.vulns.source import Answer, Query, SourceError, VulnSource
 from gate.evidence.vulns.suppress import exception_for, load_vex, vex_for
 from gate.evidence.vulns.versions import UnparseableVersion, normalize_name, osv_ecosystem, parse
@@ -128,6 +128,9 @@ class VulnCollector:
                 answers.update(a)
             if others:
                 answers.update(source.query(others))
+                for other in others:
+                    if answers[other].matches and not answers[other].unchecked:
+                        suggestions[other] = resolve_fix(source, other, answers[other].matches)
         except SourceError as e:
             failure = str(e)
             for c in components:
@@ -273,6 +276,40 @@ class VulnCollector:
         inventory.sections["vulnerabilities"] = section
         if sbom_extension not in inventory.sbom_extensions:
             inventory.sbom_extensions.append(sbom_extension)
+
+
+def resolve_fix(source: VulnSource, q: Query, matches: list[Match], max_steps: int = 20) -> dict[str, Any]:
+    """pip-audit's fix resolution for the ecosystems pip-audit does not cover (npm): the smallest version
+    that fixes every known vulnerability, checked again against the source after each step (an upgrade can
+    bring its own advisories)."""
+    groups = alias_groups(matches)
+    resolves = len(groups)
+    current, current_text = q.version, q.version_text
+    for _ in range(max_steps):
+        if not groups:
+            return {"tool": "gate", "upgrade_to": current_text, "resolves": resolves}
+        earliest = []
+        for group in groups:
+            candidates = []
+            for m in group:
+                for f in m.fixed:
+                    try:
+                        v = parse(q.ecosystem, f)
+                    except UnparseableVersion:
+                        continue
+                    if v > current:
+                        candidates.append((v, f))
+            if not candidates:
+                vid = primary_id(set().union(*(m.ids for m in group)))
+                return {"tool": "gate", "skip_reason": f"no fixed version of {vid} above {current_text}"}
+            earliest.append(min(candidates, key=lambda c: c[0]))
+        current, current_text = max(earliest, key=lambda c: c[0])
+        step = Query(q.ecosystem, q.name, q.key, current_text, current)
+        answer = source.query([step])[step]
+        if answer.unchecked:
+            return {"tool": "gate", "skip_reason": answer.unchecked}
+        groups = alias_groups(answer.matches)
+    return {"tool": "gate", "skip_reason": f"no fix found within {max_steps} upgrades"}
 
 
 def sbom_extension(doc: dict[str, Any], inventory: Inventory) -> None:

@@ -64,10 +64,10 @@ def test_api_source_matches_the_offline_database(tmp_path: Path, fake: Any, cura
     for c in comps:
         assert _ids(inv_api, c.ref) == _ids(inv_db, c.ref), c.ref
     assert inv_api.sections["vulnerabilities"]["database"]["kind"] == "osv-api"
-    # Batch requests only (one per ecosystem, plus pip-audit's checks of candidate fix versions), one GET
+    # Batch requests only (one per ecosystem, plus the fix resolution's checks of candidate versions), one GET
     # per record; a second run is served from the record cache.
     posts = [r for r in fake.requests if r[0] == "POST"]
-    assert set(posts) == {("POST", "/v1/querybatch")} and len(posts) <= 2 + 2
+    assert set(posts) == {("POST", "/v1/querybatch")} and len(posts) <= 2 + len(COMPONENTS)
     gets = len([r for r in fake.requests if r[0] == "GET"])
     assert gets > 0
     api2 = ApiSource(fake.url, cache_dir=tmp_path / "cache", timeout=5)
@@ -299,3 +299,17 @@ def test_non_normalised_versions_reach_pip_audit_and_back(tmp_path: Path, curate
     assert len(inv.annotations[comps[0].ref]["vulnerabilities"]) == 2
     assert len(inv.annotations[comps[1].ref]["vulnerabilities"]) == 7
     assert all(f["fix_suggestion"]["upgrade_to"] for f in inv.annotations[comps[1].ref]["vulnerabilities"])
+
+
+def test_npm_fix_suggestion(tmp_path: Path, curated: Database) -> None:
+    comps = [
+        component("npm", "@modelcontextprotocol/sdk", "1.23.0"),
+        component("npm", "mcp-remote", "0.1.15"),
+    ]
+    inv = inventory(tmp_path, comps)
+    VulnCollector(source=curated).collect(inv)
+    sdk = {f["id"]: f for f in inv.annotations[comps[0].ref]["vulnerabilities"]}
+    # One advisory has no fix at all: no upgrade can be suggested.
+    assert all("no fixed version" in f["fix_suggestion"]["skip_reason"] for f in sdk.values())
+    (remote,) = inv.annotations[comps[1].ref]["vulnerabilities"]
+    assert remote["fix_suggestion"] == {"tool": "gate", "upgrade_to": "0.1.16", "resolves": 1}
