@@ -216,6 +216,14 @@ class AICollector:
         inventory.sbom_extensions.append(extend)
         for p in problems:
             found.errors.append(CollectorError(p["problem"], file=p["file"]))
+        for t in analyser.truncated:
+            found.errors.append(
+                CollectorError(
+                    "value resolution stopped at its step limit (call-site fan-out); candidates may be missing",
+                    file=t["file"],
+                    line=t["line"],
+                )
+            )
         status: CollectorStatus = "incomplete" if found.errors else "ok"
         stats = {
             **counts,
@@ -223,6 +231,7 @@ class AICollector:
             "components": len(built),
             "unresolved": unresolved[:50],
             "large_sources_skipped": skipped[:50],
+            "resolution_truncated": analyser.truncated[:50],
             "seconds": round(time.perf_counter() - started, 3),
         }
         stats.pop("seconds")  # keep the document deterministic

@@ -29,6 +29,7 @@ from gate.collect.ai.refs import (
 
 MAX_DEPTH = 8
 MAX_CANDIDATES = 32
+MAX_STEPS = 20_000  # resolution steps per loader argument: bounds call-site fan-out on hostile code
 
 
 @dataclass(frozen=True)
@@ -277,6 +278,8 @@ class PythonAnalyser:
         self._provider_ctors = _provider_ctors()
         self._locals_cache: dict[int, dict[str, list[ast.expr]]] = {}
         self.pending: dict[str, tuple[str, str]] = {}
+        self.truncated: list[dict[str, Any]] = []
+        self._budget = MAX_STEPS
 
     # -- indexing ---------------------------------------------------------------------------------
     def add(self, rel: str, text: str, *, eager: bool = True) -> None:
@@ -501,7 +504,14 @@ class PythonAnalyser:
 
     # -- value resolution --------------------------------------------------------------------------
     def resolve(self, node: ast.expr | None, ctx: Ctx, depth: int = 0) -> list[Cand]:
+        if depth == 0:
+            self._budget = MAX_STEPS
         if node is None or depth > MAX_DEPTH:
+            return []
+        self._budget -= 1
+        if self._budget < 0:
+            if self._budget == -1:
+                self.truncated.append({"file": ctx.mod.rel, "line": getattr(node, "lineno", None)})
             return []
         out = self._resolve(node, ctx, depth)
         seen: set[Cand] = set()

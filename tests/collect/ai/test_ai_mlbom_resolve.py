@@ -147,3 +147,29 @@ def test_unparseable_inputs_are_named_not_fatal(tmp_path: Path) -> None:
     files = {e.file for e in run.errors}
     assert files == {"broken.py", "bad.yaml", "deep.json"}
     assert [c.name for c in inv.components] == ["BAAI/bge-small-en-v1.5"]
+
+
+def test_hostile_source_is_bounded(tmp_path: Path) -> None:
+    # every function is called from 60 places: resolving f0's parameter fans out 60^7 ways
+    lines = [
+        "from sentence_transformers import SentenceTransformer",
+        "",
+        "def f0(m):",
+        "    return SentenceTransformer(m)",
+    ]
+    for i in range(1, 8):
+        lines.append(f"def f{i}(m):")
+        lines += [f"    f{i - 1}(m if {j} else 'org/m{i}-{j}')" for j in range(60)]
+    lines += ["A = A", "B = C", "C = B", "SentenceTransformer(B)"]
+    (tmp_path / "fanout.py").write_text("\n".join(lines) + "\n")
+    (tmp_path / "deep.py").write_text("import torch\nx = " + " + ".join(["'a'"] * 5000) + "\n")
+    inv = Inventory(Settings(target=tmp_path))
+    run = AICollector().collect(inv)
+    assert run.status == "incomplete"
+    messages = {(e.file, e.message.split(":")[0]) for e in run.errors}
+    assert (
+        "fanout.py",
+        "value resolution stopped at its step limit (call-site fan-out); candidates may be missing",
+    ) in messages
+    assert any(e.file == "deep.py" and "cannot parse Python" in e.message for e in run.errors)
+    assert 0 < len(inv.components) <= 64
