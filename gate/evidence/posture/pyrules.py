@@ -699,7 +699,8 @@ def _functions(tree: ast.AST) -> Iterator[FuncDef]:
 
 
 def _param_sources(fn: FuncDef) -> set[str]:
-    """Parameters that hold the inbound credential (FastAPI ``Header()`` / ``HTTPAuthorizationCredentials``)."""
+    """Parameters that hold the inbound credential (FastAPI ``Header()``, ``HTTPAuthorizationCredentials``,
+    ``Depends(oauth2_scheme)``)."""
     out: set[str] = set()
     args = [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]
     defaults = (
@@ -715,6 +716,13 @@ def _param_sources(fn: FuncDef) -> set[str]:
             and "Header" in (dotted(getattr(d, "func", d)) or "")
         ):
             out.add(a.arg)
+        elif (
+            isinstance(d, ast.Call)
+            and (dotted(d.func) or "").rsplit(".", 1)[-1] in ("Depends", "Security")
+            and d.args
+            and re.search(r"oauth2|bearer|scheme|security", dotted(d.args[0]) or "", re.IGNORECASE)
+        ):
+            out.add(a.arg)  # the raw token of a FastAPI security scheme (OAuth2PasswordBearer, HTTPBearer)
     return out
 
 
@@ -889,43 +897,55 @@ def session_rules(m: Module) -> list[Finding]:
                 if isinstance(r, ast.Return):
                     check("session_id", r.value, r)
     # sessions as the authenticated principal
-    if not m.mentions["mcp-session-id"]:
+    if not (m.mentions["mcp-session-id"] or "session_id" in m.lowered):
         return out
     for fn in m.defs:
+        nodes = fast_walk(fn)
         session_names: set[str] = set()
         reads_auth = False
-        for node in ast.walk(fn):
+        for node in nodes:
             if isinstance(node, ast.expr) and (
                 _headers_read(node, AUTH_KEYS)
                 or (isinstance(node, ast.Call) and m.resolve(node.func).endswith("get_access_token"))
             ):
                 reads_auth = True
-            if isinstance(node, ast.Assign) and _headers_read(node.value, SESSION_KEYS):
+            if isinstance(node, ast.Assign) and _session_source(node.value):
                 session_names.update(last_name(t) for t in node.targets)
             if isinstance(node, ast.Call) and "verify" in (dotted(node.func) or "").lower():
                 reads_auth = True
-        if not session_names or reads_auth:
+        if reads_auth:
             continue
-        for node in ast.walk(fn):
+        for node in nodes:
             if not isinstance(node, ast.Assign):
                 continue
             if not any(PRINCIPAL_NAME.match(last_name(t)) for t in node.targets):
                 continue
-            uses = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
+            # a lookup (subscript or call) keyed by the session: sessions[sid], SESSIONS.get(ctx.session_id)
             keyed = any(
                 isinstance(n, ast.Subscript | ast.Call)
-                and {x.id for x in ast.walk(n) if isinstance(x, ast.Name)} & session_names
-                for n in ast.walk(node.value)
+                and any(
+                    (isinstance(x, ast.Name) and x.id in session_names) or _session_source(x)
+                    for x in (n.slice if isinstance(n, ast.Subscript) else n, *getattr(n, "args", ()))
+                    if isinstance(x, ast.expr)
+                )
+                for n in fast_walk(node.value)
             )
-            if uses & session_names and keyed:
+            if keyed:
                 out.append(
                     m.finding(
                         "session_as_auth",
                         node,
-                        "the caller's identity is looked up from the Mcp-Session-Id, with no token check in this handler",
+                        "the caller's identity is looked up from the MCP session, with no token check in this handler",
                     )
                 )
     return out
+
+
+def _session_source(e: ast.AST) -> bool:
+    """The MCP session ID: the ``Mcp-Session-Id`` header, or the SDK's ``ctx.session_id`` and the like."""
+    if isinstance(e, ast.expr) and _headers_read(e, SESSION_KEYS):
+        return True
+    return isinstance(e, ast.Attribute) and e.attr in ("session_id", "mcp_session_id")
 
 
 TRANSPORT_CALLS = frozenset({"streamable_http_app", "sse_app", "http_app", "StreamableHTTPSessionManager"})

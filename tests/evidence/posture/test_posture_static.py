@@ -23,6 +23,7 @@ WRONG = {
     "wrong_passthrough.ts": {"token_passthrough"},
     "wrong_passthrough_clients.py": {"token_passthrough"},
     "wrong_passthrough_clients.ts": {"token_passthrough"},
+    "wrong_passthrough_fastapi.py": {"token_passthrough"},
     "wrong_jwt.py": {"jwt_no_audience", "jwt_unverified"},
     "wrong_jwt.ts": {"jwt_no_audience"},
     "wrong_jwt_decode.js": {"jwt_unverified"},
@@ -31,6 +32,7 @@ WRONG = {
     "wrong_session.ts": {"session_id_insecure", "origin_validation"},
     "wrong_session_auth.py": {"session_as_auth", "origin_validation"},
     "wrong_session_auth.js": {"session_as_auth"},
+    "wrong_session_auth_sdk.py": {"session_as_auth"},
     "wrong_transport.py": {
         "unauthenticated_bind",
         "origin_validation",
