@@ -137,6 +137,12 @@ def check(ctx: click.Context, target: str, **params: Any) -> None:
         ),
         progress=_progress(params["quiet"]),
     )
+    if settings.option("vsa"):
+        from gate.evidence.provenance.vsa import write_check_vsa
+
+        write_check_vsa(
+            settings.option("vsa"), outcome.document, outcome.sbom, evaluation, key=settings.option("vsa_key")
+        )
     if params["sbom_output"]:
         _write(json.dumps(outcome.sbom, indent=2, ensure_ascii=False), params["sbom_output"])
     if params["evidence_output"]:

@@ -300,8 +300,26 @@ def build_sbom(inventory: Inventory) -> dict[str, Any]:
     return finalize(doc)
 
 
+def _sort_unordered(node: Any) -> None:
+    """The library keeps some lists in sets whose order depends on object ids (evidence occurrences):
+    sort them so the same tree gives the same bytes."""
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, dict):
+            occ = cur.get("occurrences")
+            if isinstance(occ, list):
+                occ.sort(
+                    key=lambda o: (str(o.get("location", "")), o.get("line") or 0, str(o.get("symbol", "")))
+                )
+            stack.extend(v for v in cur.values() if isinstance(v, (dict, list)))
+        elif isinstance(cur, list):
+            stack.extend(v for v in cur if isinstance(v, (dict, list)))
+
+
 def finalize(doc: dict[str, Any]) -> dict[str, Any]:
     """Derive the serial number from the content (timestamp excluded) and fix key order."""
+    _sort_unordered(doc)
     body = dict(doc)
     body.pop("serialNumber", None)
     meta = dict(body.get("metadata", {}))
