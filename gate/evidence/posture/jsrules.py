@@ -546,14 +546,14 @@ def session_rules(m: JsModule) -> list[Finding]:
         if fn.type not in FUNCTION_TYPES:
             continue
         body = text(fn)
-        if "mcp-session-id" not in body.lower() or AUTH_TEXT_JS.search(body) or "verify" in body:
+        lowered = body.lower()
+        if ("mcp-session-id" not in lowered and "sessionid" not in lowered) or (
+            AUTH_TEXT_JS.search(body) or "verify" in body or "authInfo" in body
+        ):
             continue
         session_vars: set[str] = set()
         for n in walk(fn):
-            if (
-                n.type == "variable_declarator"
-                and "mcp-session-id" in text(n.child_by_field_name("value")).lower()
-            ):
+            if n.type == "variable_declarator" and _js_session_source(n.child_by_field_name("value")):
                 session_vars.update(pattern_names(n.child_by_field_name("name")))
         for n in walk(fn):
             if n.type == "variable_declarator":
@@ -561,7 +561,8 @@ def session_rules(m: JsModule) -> list[Finding]:
                 value = n.child_by_field_name("value")
                 if any(PRINCIPAL.match(x) for x in names) and value is not None:
                     used = {text(x) for x in walk(value) if x.type == "identifier"}
-                    if used & session_vars and value.type in (
+                    direct = any(_js_session_source(x) for x in walk(value) if x.type == "member_expression")
+                    if (used & session_vars or direct) and value.type in (
                         "member_expression",
                         "subscript_expression",
                         "call_expression",
@@ -570,10 +571,19 @@ def session_rules(m: JsModule) -> list[Finding]:
                             m.finding(
                                 "session_as_auth",
                                 n,
-                                "the caller's identity is looked up from the Mcp-Session-Id, with no token check in this handler",
+                                "the caller's identity is looked up from the MCP session, with no token check in this handler",
                             )
                         )
     return out
+
+
+def _js_session_source(n: Node | None) -> bool:
+    """The MCP session ID: the ``mcp-session-id`` header, or ``extra.sessionId`` / ``transport.sessionId``."""
+    if n is None:
+        return False
+    if "mcp-session-id" in text(n).lower():
+        return True
+    return n.type == "member_expression" and text(n.child_by_field_name("property")) == "sessionId"
 
 
 def transport_rules(m: JsModule) -> list[Finding]:

@@ -33,6 +33,7 @@ WRONG = {
     "wrong_session_auth.py": {"session_as_auth", "origin_validation"},
     "wrong_session_auth.js": {"session_as_auth"},
     "wrong_session_auth_sdk.py": {"session_as_auth"},
+    "wrong_session_auth_sdk.ts": {"session_as_auth"},
     "wrong_transport.py": {
         "unauthenticated_bind",
         "origin_validation",
