@@ -132,7 +132,22 @@ def load_cases(fixtures: Path) -> list[dict[str, Any]]:
                 "corpus": "own",
             }
         )
+    fresh = json.loads((ROOT / "benchmarks" / "data" / "tools_fresh_cases.json").read_text())
+    for b, batch in enumerate([fresh, fresh.get("second_batch", {})]):
+        for n, text in enumerate(batch.get("malicious", [])):
+            tool = {"name": f"fresh_m{n}", "description": text}
+            cases.append(_case(f"fresh/{b}m{n}", tool, True, "fresh:malicious", "fresh"))
+        for n, tool in enumerate(batch.get("malicious_extra_schema", [])):
+            cases.append(_case(f"fresh/{b}s{n}", tool, True, "fresh:malicious", "fresh"))
+        for n, text in enumerate(batch.get("benign", [])):
+            tool = {"name": f"fresh_b{n}", "description": text}
+            cases.append(_case(f"fresh/{b}b{n}", tool, False, "fresh:benign", "fresh"))
     return cases
+
+
+def _case(cid: str, tool: dict[str, Any], malicious: bool, category: str, corpus: str) -> dict[str, Any]:
+    return {"id": cid, "tool": tool, "malicious": malicious, "category": category, "text_harm": True,
+            "corpus": corpus}  # fmt: skip
 
 
 def ours(case: dict[str, Any]) -> tuple[bool, list[str]]:
@@ -237,15 +252,20 @@ def main() -> int:
         "overall": {},
         "categories": {},
     }
-    eval_cases = [c for c in cases if not (c["malicious"] and not c["text_harm"]) and c["corpus"] != "own"]
+    eval_cases = [
+        c
+        for c in cases
+        if not (c["malicious"] and not c["text_harm"]) and c["corpus"] not in ("own", "fresh")
+    ]
     report["overall"]["gate"] = metrics([(c, mine[c["id"]][0]) for c in eval_cases])
     if peer_out is not None:
         report["overall"]["cisco-yara"] = metrics([(c, peer_flag(c["id"])) for c in eval_cases])
         report["overall"]["cisco-yara-any"] = metrics([(c, bool(peer_out.get(c["id"]))) for c in eval_cases])
-    own = [c for c in cases if c["corpus"] == "own"]
-    report["own_cases"] = {"gate": metrics([(c, mine[c["id"]][0]) for c in own])}
-    if peer_out is not None:
-        report["own_cases"]["cisco-yara"] = metrics([(c, peer_flag(c["id"])) for c in own])
+    for corpus in ("own", "fresh"):
+        subset = [c for c in cases if c["corpus"] == corpus]
+        report[f"{corpus}_cases"] = {"gate": metrics([(c, mine[c["id"]][0]) for c in subset])}
+        if peer_out is not None:
+            report[f"{corpus}_cases"]["cisco-yara"] = metrics([(c, peer_flag(c["id"])) for c in subset])
     by_cat: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for c in cases:
         by_cat[c["category"]].append(c)
@@ -273,9 +293,11 @@ def main() -> int:
                 f"{who:12} precision {m['precision']} recall {m['recall']} FPR {m['fpr']} "
                 f"(tp {m['tp']} fn {m['fn']} fp {m['fp']} tn {m['tn']})"
             )
-        for who, m in report["own_cases"].items():
+        for who, m in [
+            (f"{k[:-6]} {w}", v) for k in ("own_cases", "fresh_cases") for w, v in report[k].items()
+        ]:
             print(
-                f"own cases {who:12} precision {m['precision']} recall {m['recall']} FPR {m['fpr']} "
+                f"{who:22} precision {m['precision']} recall {m['recall']} FPR {m['fpr']} "
                 f"(tp {m['tp']} fn {m['fn']} fp {m['fp']} tn {m['tn']})"
             )
         print(f"{'category':42} {'n':>4} {'mal(text)':>9} {'benign':>6} {'gate':>5} {'peer':>5}")
