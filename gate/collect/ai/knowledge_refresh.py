@@ -1,10 +1,14 @@
-"""Regenerate the fastembed part of ``knowledge.json`` from an unpacked fastembed wheel.
+"""Regenerate parts of ``knowledge.json`` from unpacked library wheels, by AST (never importing them).
 
-fastembed loads models by a public name (``BAAI/bge-small-en-v1.5``) but downloads another repository
-(``Qdrant/bge-small-en-v1.5-onnx-Q``). The mapping lives in its model descriptions; this reads them by AST
-(never importing fastembed) and prints the JSON table. Usage::
+- fastembed loads models by a public name (``BAAI/bge-small-en-v1.5``) but downloads another repository
+  (``Qdrant/bge-small-en-v1.5-onnx-Q``); the mapping lives in its model descriptions.
+- transformers ``pipeline(task)`` without a model loads the task's default model at a pinned short
+  revision (``SUPPORTED_TASKS`` / ``TASK_ALIASES`` in ``transformers/pipelines/__init__.py``).
 
-    python -m gate.collect.ai.knowledge_refresh /path/to/unpacked/fastembed
+Usage::
+
+    python -m gate.collect.ai.knowledge_refresh fastembed /path/to/unpacked/fastembed
+    python -m gate.collect.ai.knowledge_refresh transformers /path/to/transformers/pipelines/__init__.py
 """
 
 from __future__ import annotations
@@ -55,5 +59,38 @@ def extract(root: Path) -> dict[str, dict[str, Any]]:
     return dict(sorted(table.items()))
 
 
+def extract_pipeline_defaults(path: Path) -> dict[str, dict[str, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tasks: dict[str, dict[str, str]] = {}
+    aliases: dict[str, str] = {}
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict)):
+            continue
+        name = getattr(node.targets[0], "id", "")
+        if name == "TASK_ALIASES":
+            for k, v in zip(node.value.keys, node.value.values, strict=True):
+                if isinstance(k, ast.Constant) and isinstance(v, ast.Constant):
+                    aliases[str(k.value)] = str(v.value)
+        if name != "SUPPORTED_TASKS":
+            continue
+        for k, v in zip(node.value.keys, node.value.values, strict=True):
+            if not (isinstance(k, ast.Constant) and isinstance(v, ast.Dict)):
+                continue
+            for dk, dv in zip(v.keys, v.values, strict=True):
+                if not (isinstance(dk, ast.Constant) and dk.value == "default" and isinstance(dv, ast.Dict)):
+                    continue
+                for mk, mv in zip(dv.keys, dv.values, strict=True):
+                    if isinstance(mk, ast.Constant) and mk.value == "model" and isinstance(mv, ast.Tuple):
+                        parts = [e.value for e in mv.elts if isinstance(e, ast.Constant)]
+                        if len(parts) == 2:
+                            tasks[str(k.value)] = {"model": str(parts[0]), "revision": str(parts[1])}
+    for alias, task in aliases.items():
+        if task in tasks:
+            tasks[alias] = dict(tasks[task])
+    return dict(sorted(tasks.items()))
+
+
 if __name__ == "__main__":
-    print(json.dumps(extract(Path(sys.argv[1])), indent=2))
+    what, where = sys.argv[1], Path(sys.argv[2])
+    table = extract(where) if what == "fastembed" else extract_pipeline_defaults(where)
+    print(json.dumps(table, indent=2))

@@ -854,6 +854,28 @@ class PythonAnalyser:
         if rt and rt[0].value == "dataset":
             repo_type = "dataset"
         kind = "dataset" if repo_type == "dataset" else loader.kind
+        if arg is None and q == "transformers.pipeline":
+            # pipeline(task) without a model: transformers loads the task's default model at a pinned
+            # short revision (SUPPORTED_TASKS, in the knowledge table)
+            task_node = node.args[0] if node.args else _kwarg(node, "task")
+            tasks = self.resolve(task_node, ctx) if task_node is not None else []
+            table = knowledge().get("transformers_pipeline_defaults", {})
+            for t in tasks:
+                entry = table.get(t.value)
+                if entry:
+                    yield from self._make(
+                        loader,
+                        q,
+                        "embedding" if t.value == "feature-extraction" else kind,
+                        entry["model"],
+                        None,
+                        mod.rel,
+                        node.lineno,
+                        revision or entry.get("revision"),
+                        repo_type,
+                        note=f"transformers default for the {t.value!r} task",
+                    )
+            return
         if arg is None:
             default = knowledge()["loader_defaults"].get(q, {})
             model = default.get("model")

@@ -37,7 +37,10 @@ def test_labelled_project(label_path: Path) -> None:
         if "env_override" in m:
             assert m["env_override"] in ai["env_overrides"], name
         if "revision" in m:
-            assert c.version == m["revision"] and ai["pinned_revision"] == m["revision"], name
+            assert c.version == m["revision"] and ai["revision"] == m["revision"], name
+            full_commit = len(m["revision"]) == 40
+            assert ai["pinned_revision"] == (m["revision"] if full_commit else None), name
+            assert c.pinned is full_commit, name
         if "provider" in m:
             assert ai["provider"] == m["provider"], name
         assert c.locations, f"{name} has no location"

@@ -23,8 +23,9 @@ def load():
     model = Classifier.from_pretrained(SENTIMENT, revision=SENTIMENT_REV)
     form = Form.from_pretrained("acme/not-a-model")
     summarizer = pipeline("summarization", model="facebook/bart-large-cnn")
+    zero_shot = pipeline("zero-shot-classification")  # the task's default model
     gen = tf.AutoModelForCausalLM.from_pretrained(os.environ.get("GEN_MODEL", "Qwen/Qwen2.5-0.5B-Instruct"))
-    return tok, model, form, summarizer, gen
+    return tok, model, form, summarizer, zero_shot, gen
 
 
 def data():
