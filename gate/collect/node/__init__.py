@@ -448,14 +448,21 @@ class _Run:
 
     # -- installed tree -------------------------------------------------------------------------------
     def read_installed_tree(self, nm: Path) -> None:
+        inside = safeio.is_within(nm, self.root)
+        # A tree outside the target is shown relative to its own project folder: no absolute paths in evidence.
+        project_dir = nm.parent
+
+        def rel(p: Path) -> str:
+            return safeio.display(p, project_dir)
+
         graph, lockfile_shown = read_installed(
-            nm, self.root if safeio.is_within(nm, self.root) else nm.parent, self.inv.rel
+            nm, self.root if inside else project_dir, self.inv.rel if inside else rel
         )
         folder = self.inv.rel(nm.parent) if safeio.is_within(nm.parent, self.root) else "."
         ctx_manifests = {}
         pj = nm.parent / "package.json"
         if pj.is_file():
-            ctx_manifests["."] = self.inv.rel(pj)
+            ctx_manifests["."] = self.inv.rel(pj) if inside else rel(pj)
         ctx = Context(
             lockfile=lockfile_shown,
             base=folder,

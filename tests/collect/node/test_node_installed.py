@@ -145,3 +145,17 @@ def test_installed_tree_beside_its_lockfile_is_one_project(tmp_path: Path) -> No
     installed = [c for c in inv.components if c.extra.get("installed")]
     assert installed and all(c.projects == (project,) for c in installed if c.projects)
     assert {lf.kind for lf in inv.lockfiles} == {"package-lock", "installed"}
+
+
+def test_installed_tree_outside_the_target_has_no_absolute_paths(tmp_path: Path) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    npm_layout(tmp_path / "elsewhere")
+    (tmp_path / "target").mkdir()
+    inv, run = collect(tmp_path / "target", node_modules=str(tmp_path / "elsewhere" / "node_modules"))
+    assert run.status == "ok"
+    files = {loc.file for c in inv.components for loc in c.locations} | {lf.path for lf in inv.lockfiles}
+    assert files == {"node_modules"}
+    assert [m.path for m in inv.manifests] == ["package.json"] and inv.projects[0].manifests == (
+        "package.json",
+    )
+    assert not any(str(tmp_path) in json.dumps(c.to_json()) for c in inv.components)
