@@ -102,3 +102,73 @@ def test_http_launch_with_port_placeholder(tmp_path: Path) -> None:
     assert result.surface is not None, result.errors
     assert [t.key for t in result.surface.tools] == ["ping"]
     assert result.evidence["transport"].startswith("streamable-http")
+
+
+def _running(marker: str) -> bool:
+    import os
+
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                    if marker.encode() in fh.read():
+                        return True
+            except OSError:
+                continue
+    return False
+
+
+def test_memory_ceiling_kills_worker_and_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from gate.collect.mcp.tools import launch as launch_module
+
+    monkeypatch.setattr(launch_module, "MAX_WORKER_RSS", 1024 * 1024)  # any real worker is above 1 MiB
+    cmd = _script(tmp_path, "ceiling_hang.py", "import time\ntime.sleep(600)\n")
+    result = launch(cmd, cwd=tmp_path, timeout=30)
+    assert result.surface is None
+    assert any("MiB" in e for e in result.errors), result.errors
+    time.sleep(0.5)
+    assert not _running(str(tmp_path / "ceiling_hang.py"))
+
+
+def test_url_of_a_running_loopback_server(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    body = (
+        "import sys\nfrom mcp.server.mcpserver import MCPServer\nmcp = MCPServer('remote')\n"
+        "@mcp.tool()\ndef hello(name: str) -> str:\n    'Say hello.'\n    return name\n"
+        "mcp.run('streamable-http', host='127.0.0.1', port=int(sys.argv[1]))\n"
+    )
+    script = tmp_path / "running_server.py"
+    script.write_text(body)
+    server = subprocess.Popen(
+        [sys.executable, str(script), str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        result = launch(url=f"http://127.0.0.1:{port}/mcp", cwd=tmp_path, timeout=30)
+    finally:
+        server.kill()
+        server.wait()
+    assert result.surface is not None, result.errors
+    assert [t.key for t in result.surface.tools] == ["hello"]
+    assert result.identity_diff == []
+
+
+def test_url_must_be_loopback_without_network(tmp_path: Path) -> None:
+    from gate.errors import UsageError
+
+    with pytest.raises(UsageError, match="not a loopback address"):
+        launch(url="https://mcp.example.com/mcp", cwd=tmp_path)

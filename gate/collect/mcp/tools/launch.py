@@ -104,6 +104,42 @@ def _rss(pid: int) -> int:
     return 0
 
 
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (the SDK starts the server in a session of its own, so killing the
+    worker's process group alone would leave it running)."""
+    children: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as fh:
+                stat = fh.read()
+            ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    out: list[int] = []
+    stack = [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            out.append(child)
+            stack.append(child)
+    return out
+
+
+def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
+    for pid in _descendants(proc.pid):
+        with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
+            os.killpg(pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
+            os.kill(pid, signal.SIGKILL)
+    _kill_group(proc)
+
+
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
         os.killpg(proc.pid, signal.SIGKILL)
@@ -244,7 +280,7 @@ def launch(
                 break
             time.sleep(0.05)
         if error:
-            _kill_group(proc)
+            _kill_tree(proc)
         else:
             with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
                 os.killpg(proc.pid, signal.SIGKILL)  # leftovers of the server's own process group
