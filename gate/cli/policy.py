@@ -24,10 +24,11 @@ def policy() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @opt(
     "--engine",
-    default="regopy",
+    default="auto",
     show_default=True,
-    type=click.Choice(ENGINE_CHOICES[:3]),
-    help="regopy (embedded), opa-golib (real OPA in-process) or opa (the opa binary: `opa test`).",
+    type=click.Choice(("auto", *ENGINE_CHOICES[:3])),
+    help="auto: the opa binary (`opa test`) when on PATH, else real OPA in-process when installed, else "
+    "regopy (embedded; `with input as` is rewritten); or name one.",
 )
 @opt("--run", "pattern", default=None, help="Only tests whose `package.test_name` matches this regex.")
 @opt("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
@@ -37,8 +38,12 @@ def test_cmd(paths: tuple[str, ...], engine: str, pattern: str | None, fmt: str,
 
     Exit code 0 when every test passes, 1 when one fails or errors, 2 when the tests could not run.
     """
+    from gate.policy.engine import available_engines
     from gate.policy.testing import run_tests
 
+    if engine == "auto":
+        present = available_engines()
+        engine = "opa" if "opa" in present else "opa-golib" if "opa-golib" in present else "regopy"
     targets: list[Path | str] = list(paths)
     results = run_tests(targets, engine=engine, pattern=pattern, include_bundled=not targets)
     if fmt == "json":

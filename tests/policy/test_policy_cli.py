@@ -78,7 +78,7 @@ def _invoke(*args):
 def test_bundled_library_tests_run_on_regopy():
     # The whole library's tests run (every area); core and deps must pass. Other areas' outcomes are
     # theirs to keep green; here they must at least run (no runner crash, no missing rows).
-    result = _invoke("policy", "test", "--format", "json")
+    result = _invoke("policy", "test", "--engine", "regopy", "--format", "json")
     rows = json.loads(result.stdout)
     own = [r for r in rows if r["package"] in ("gate.rules.core_test", "gate.rules.deps_test")]
     assert len(own) == 12 and all(r["status"] == "pass" for r in own), own
@@ -107,10 +107,12 @@ def test_user_tests_report_pass_fail_error_and_print(acme, engine, engines):
 
 
 def test_text_output_and_run_filter(acme):
-    result = _invoke("policy", "test", str(acme), "--run", "three_warns|no_input", "-v")
+    result = _invoke("policy", "test", str(acme), "--engine", "regopy", "--run", "three_warns|no_input", "-v")
     assert result.exit_code == 0, result.output
     assert "PASS  data.gate.rules.acme_test.test_three_warns" in result.output
     assert "2 tests on regopy: 2 pass" in result.output
+    auto = _invoke("policy", "test", str(acme), "--run", "three_warns")
+    assert auto.exit_code == 0 and "1 tests on " in auto.output
 
 
 def test_a_crashing_test_file_is_a_per_test_error(tmp_path, monkeypatch):
@@ -123,7 +125,7 @@ def test_a_crashing_test_file_is_a_per_test_error(tmp_path, monkeypatch):
         encoding="utf-8",
     )
     monkeypatch.setattr("gate.policy.engine.worker_argv", lambda: ["/bin/sh", "-c", "kill -SEGV $$"])
-    result = _invoke("policy", "test", str(d), "--format", "json")
+    result = _invoke("policy", "test", str(d), "--engine", "regopy", "--format", "json")
     assert result.exit_code == 1
     rows = json.loads(result.stdout)
     assert rows[0]["status"] == "error" and "SIGSEGV" in rows[0]["message"]
