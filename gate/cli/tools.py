@@ -88,7 +88,7 @@ def _extract(settings: Settings) -> Any:
         click.echo(f"gate: note: {note}", err=True)
     if extraction.failed:
         raise UsageError("could not list the server's surface: " + "; ".join(extraction.errors))
-    for e in extraction.errors:
+    for e in [*extraction.errors, *extraction.surface.incomplete]:
         click.echo(f"gate: warning: {e}", err=True)
     return extraction
 

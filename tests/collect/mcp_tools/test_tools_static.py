@@ -92,3 +92,18 @@ def test_typescript_hidden_text_reaches_the_detector(tmp_path: Path) -> None:
     (tool,) = extract_static(tmp_path).tools
     assert is_flagged(analyse_definition("tool", tool.definition))
     assert tool.location is not None and tool.location.file == "index.ts" and tool.location.line == 4
+
+
+def test_too_many_declarations_make_the_run_incomplete(tmp_path: Path, monkeypatch: object) -> None:
+    import gate.collect.mcp.tools.static_python as sp
+    from gate.collect import Inventory, Settings
+    from gate.collect.mcp.tools import ToolsCollector
+
+    monkeypatch.setattr(sp, "MAX_DECLARATIONS", 3)  # type: ignore[attr-defined]
+    body = ["from mcp.server.mcpserver import MCPServer", "mcp = MCPServer('x')"]
+    for i in range(5):
+        body += ["@mcp.tool()", f"def t{i}() -> str:", f"    'Tool {i}.'", "    return ''"]
+    (tmp_path / "server.py").write_text("\n".join(body) + "\n")
+    run = ToolsCollector().collect(Inventory(Settings(target=tmp_path)))
+    assert run.status == "incomplete"
+    assert any("more than 3" in e.message for e in run.errors)

@@ -62,7 +62,7 @@ def extract_static(root: Path, *, excludes: tuple[str, ...] = (), include_tests:
             continue
         count += 1
         if count > MAX_SOURCE_FILES:
-            merged.notes.append(f"more than {MAX_SOURCE_FILES} source files: the rest were not read")
+            merged.incomplete.append(f"more than {MAX_SOURCE_FILES} source files: the rest were not read")
             break
         try:
             shown = path.resolve().relative_to(base.resolve()).as_posix()
@@ -80,6 +80,7 @@ def extract_static(root: Path, *, excludes: tuple[str, ...] = (), include_tests:
             continue
         merged.items.extend(part.items)
         merged.notes.extend(part.notes)
+        merged.incomplete.extend(part.incomplete)
         if part.instructions is not None and merged.instructions is None:
             merged.instructions = part.instructions
             merged.instructions_location = part.instructions_location
@@ -257,7 +258,7 @@ class ToolsCollector:
             )
         data = analyse(extraction, lock_file, display_root=inventory.root)
         inventory.mcp.update(data)
-        errors = tuple(CollectorError(e) for e in extraction.errors)
+        errors = tuple(CollectorError(e) for e in [*extraction.errors, *surface.incomplete])
         return CollectorRun(
             self.name, "incomplete" if errors else "ok", errors=errors, stats=_stats(extraction)
         )

@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 SERVER_CLASSES = {"FastMCP", "MCPServer", "Server", "LowLevelServer"}
 DECORATORS = {"tool": "tool", "prompt": "prompt", "resource": "resource"}
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
+MAX_DECLARATIONS = 2000  # per file; building a schema costs the SDK a few milliseconds each
 
 _SIMPLE: dict[str, Any] = {
     "int": int, "str": str, "float": float, "bool": bool, "bytes": bytes, "None": None, "object": object,
@@ -474,6 +475,11 @@ def extract_file(path: Path, shown: str) -> Surface:
                         f"{shown}:{kw.value.lineno}: instructions not resolvable statically ({e})"
                     )
     decls = _decorated(mod, servers)
+    if len(decls) > MAX_DECLARATIONS:
+        surface.incomplete.append(
+            f"{shown}: more than {MAX_DECLARATIONS} tool/prompt/resource declarations; the rest were not read"
+        )
+        decls = decls[:MAX_DECLARATIONS]
     if decls:
         surface.items.extend(_via_sdk(decls, mod, surface))
     surface.items.extend(_lowlevel_literals(mod, surface))

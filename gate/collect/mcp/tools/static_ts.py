@@ -29,6 +29,7 @@ from gate.model import Location
 from gate.safeio import read_text
 
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
+MAX_DECLARATIONS = 2000
 MAX_DEPTH = 64
 _JSON_SCHEMA_DRAFT = "http://json-schema.org/draft-07/schema#"
 _LIST_SCHEMAS = {
@@ -439,6 +440,11 @@ def extract_file(path: Path, shown: str) -> Surface:
     ctx = _Ctx(shown)
     _collect_consts(tree.root_node, ctx)
     for node in _walk(tree.root_node):
+        if len(surface.items) >= MAX_DECLARATIONS:
+            surface.incomplete.append(
+                f"{shown}: more than {MAX_DECLARATIONS} declarations; the rest were not read"
+            )
+            break
         try:
             if node.type == "new_expression":
                 _instructions(node, ctx, surface)

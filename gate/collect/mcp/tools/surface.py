@@ -92,6 +92,8 @@ class Surface:
     origin: str = "unknown"
     server_name: str | None = None
     notes: list[str] = field(default_factory=list)
+    # Parts that were not read at all (limits reached): the surface is incomplete, not just approximate.
+    incomplete: list[str] = field(default_factory=list)
 
     def of(self, kind: Kind) -> list[Item]:
         return [i for i in self.items if i.kind == kind]
