@@ -313,3 +313,31 @@ def test_real_opa_server(bundled, corpus_docs, tmp_path):  # pragma: no cover - 
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_opa_binary_backend_runs_opa_eval(tmp_path, bundled, make_document, monkeypatch):
+    """The subprocess path of the opa backend, with a stand-in `opa` that checks its arguments and stdin and
+    answers with real OPA's output for the same document (recorded from the in-process OPA)."""
+    ps, catalog = bundled
+    doc, response = (
+        json.loads((RECORDED / "opa_server_input.json").read_text(encoding="utf-8"))["input"],
+        json.loads((RECORDED / "opa_server_data_response.json").read_text(encoding="utf-8")),
+    )
+    out = {"result": [{"expressions": [{"value": True}], "bindings": {"x": response["result"]}}]}
+    (tmp_path / "out.json").write_text(json.dumps(out), encoding="utf-8")
+    fake = tmp_path / "opa"
+    fake.write_text(
+        "#!/bin/sh\n"
+        f'[ "$1" = eval ] && [ "$2" = --format ] && [ "$4" = --stdin-input ] || exit 3\n'
+        f'ls "$6"/m00000.rego "$6"/data.json >/dev/null || exit 4\n'
+        f'cat > "{tmp_path}/stdin.json"\n'
+        f'cat "{tmp_path}/out.json"\n',
+        encoding="utf-8",
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("GATE_OPA_BINARY", str(fake))
+    ev = run(doc, ps, catalog, make_engine("opa"), on=TODAY)
+    assert json.loads((tmp_path / "stdin.json").read_text(encoding="utf-8")) == doc
+    local = run(doc, ps, catalog, WorkerEngine("regopy"), on=TODAY)
+    assert [r.to_json() for r in ev.results] == [r.to_json() for r in local.results]
+    assert ev.engine == "opa"
