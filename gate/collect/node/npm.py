@@ -290,3 +290,6 @@ def _check_path(path: str, shown: str) -> None:
         raise InputError(
             f"path {path!r} is absolute: a lockfile only holds paths relative to its folder", path=shown
         )
+    parts = p.split("/")
+    if "node_modules" in parts and ".." in parts[parts.index("node_modules") :]:
+        raise InputError(f"path {path!r} climbs out of a node_modules folder", path=shown)

@@ -234,3 +234,9 @@ def test_cli_exit_code_2_and_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     lines = [ln for ln in result.output.splitlines() if ln.startswith("gate: error")]
     assert len(lines) == 1 and "package-lock.json" in lines[0] and "Traceback" not in result.output
+
+
+def test_node_modules_key_that_climbs_out(tmp_path: Path) -> None:
+    write_lock(tmp_path, {"node_modules/a/../../../etc": {"version": "1.0.0"}})
+    with pytest.raises(InputError, match="climbs out"):
+        collect(tmp_path)
