@@ -16,6 +16,12 @@ _location(e) := e.locations[0] if {
 	count(e.locations) > 0
 } else := null
 
+# For a model file, the file itself (else where it is used).
+_file_location(e) := loc if {
+	some loc in e.locations
+	loc.file == e.name
+} else := _location(e)
+
 _scan(e) := s if {
 	s := e.pickle_scan
 	is_object(s)
@@ -67,7 +73,7 @@ deny_pickle_dangerous := [result |
 		"code": "ai.pickle_dangerous",
 		"msg": sprintf("%s imports %d dangerous global(s) when unpickled, e.g. %s", [e.name, count(s.dangerous), first]),
 		"component": e.id,
-		"location": _location(e),
+		"location": _file_location(e),
 		"evidence": {"pickle_scan": s, "format": e.format},
 		"source": "ai",
 	}
@@ -96,7 +102,7 @@ deny_artifact_unsafe := [result |
 		"code": "ai.artifact_unsafe",
 		"msg": sprintf("%s: %s", [e.name, problems[0]]),
 		"component": e.id,
-		"location": _location(e),
+		"location": _file_location(e),
 		"evidence": {"problems": problems, "format": e.format},
 		"source": "ai",
 	}
@@ -126,7 +132,7 @@ warn_pickle_suspicious := [result |
 		"code": "ai.pickle_suspicious",
 		"msg": sprintf("%s imports %d global(s) outside the allowlist, e.g. %s", [e.name, count(unknown), first]),
 		"component": e.id,
-		"location": _location(e),
+		"location": _file_location(e),
 		"evidence": {"globals": unknown, "pickle_scan": s},
 		"source": "ai",
 	}
@@ -153,7 +159,7 @@ warn_pickle_model := [result |
 		"code": "ai.pickle_model",
 		"msg": sprintf("%s is a pickle-based %s model outside the allowlist", [e.name, e.format]),
 		"component": e.id,
-		"location": _location(e),
+		"location": _file_location(e),
 		"evidence": {"format": e.format, "pickle_scan": _scan(e)},
 		"source": "ai",
 	}

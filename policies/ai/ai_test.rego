@@ -31,7 +31,7 @@ _e(overrides) := object.union(
 
 _doc := {"ai": [
 	_e({}),
-	_e({"id": "gate:evil", "name": "models/evil.pkl", "format": "pickle", "pickle_scan": {"status": "dangerous", "dangerous": ["posix.system"], "suspicious": [], "errors": []}}),
+	_e({"id": "gate:evil", "name": "models/evil.pkl", "format": "pickle", "locations": [{"file": "app.py", "line": 2}, {"file": "models/evil.pkl"}], "pickle_scan": {"status": "dangerous", "dangerous": ["posix.system"], "suspicious": [], "errors": []}}),
 	_e({"id": "gate:sk", "name": "models/clf.joblib", "format": "joblib", "pickle_scan": {"status": "suspicious", "dangerous": [], "suspicious": ["sklearn.linear_model._logistic.LogisticRegression", "numpy.core.multiarray._reconstruct"], "errors": []}}),
 	_e({"id": "gate:bomb", "name": "models/bomb.pt", "pickle_scan": {"status": "error", "dangerous": [], "suspicious": [], "errors": ["archive/data.pkl: member expands to 1,073,741,824 bytes"]}}),
 	_e({"id": "gate:st", "name": "weights/big.safetensors", "format": "safetensors", "pickle_based": false, "pickle_scan": null, "problems": ["safetensors header claims 1,099,511,627,776 bytes"]}),
@@ -47,7 +47,7 @@ test_dangerous_pickle_denied if {
 	r.code == "ai.pickle_dangerous"
 	r.component == "gate:evil"
 	contains(r.msg, "posix.system")
-	r.location.file == "models/head.pt"
+	r.location == {"file": "models/evil.pkl"}
 }
 
 test_unsafe_artifacts_denied if {
