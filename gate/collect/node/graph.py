@@ -366,6 +366,7 @@ def build(graph: LockGraph, ctx: Context) -> Built:
                 parent=parent,
                 extra={
                     "package_manager": graph.package_manager,
+                    "lockfile_version": graph.version,
                     "workspace": path != ".",
                     "components_count": {"production": prod, "all": len(refs)},
                 },
