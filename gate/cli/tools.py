@@ -121,6 +121,12 @@ def lock(target: str, **params: Any) -> None:
         raise UsageError("no MCP tools, prompts or resources found: nothing to lock")
     path = lock_path(settings)
     write_lock(surface, path)
+    from gate.evidence.tools.detect import analyse_definition, is_flagged
+
+    for item in surface.items:
+        if is_flagged(analyse_definition(item.kind, item.definition)):
+            click.echo(f"gate: warning: {item.kind} {item.key!r} is flagged by the poisoning checks and was "
+                       "locked anyway; 'gate tools check' still blocks it", err=True)  # fmt: skip
     counts = ", ".join(
         f"{len(surface.of(k))} {k}s" for k in ("tool", "prompt", "resource", "resource_template")
     )

@@ -142,6 +142,15 @@ def test_malformed_lock_is_an_input_error(tmp_path: Path, content: str, message:
         read_lock(tmp_path / LOCK_NAME)
 
 
+def test_lock_edited_by_hand_is_refused(tmp_path: Path) -> None:
+    write_lock(_surface(_tool("a", "A.")), tmp_path / LOCK_NAME)
+    data = json.loads((tmp_path / LOCK_NAME).read_text())
+    data["tools"][0]["definition"]["description"] = "Something else."
+    (tmp_path / LOCK_NAME).write_text(json.dumps(data))
+    with pytest.raises(InputError, match="digest does not match"):
+        read_lock(tmp_path / LOCK_NAME)
+
+
 def test_saved_list_formats(tmp_path: Path) -> None:
     tools = [_tool("a", "A.")]
     for data in (

@@ -161,6 +161,12 @@ def read_lock_data(data: dict[str, Any], name: str) -> Lock:
         text = instr.get("text")
         lock.instructions = text if isinstance(text, str) else None
         lock.instructions_digest = instr.get("digest") if isinstance(instr.get("digest"), str) else None
+        if lock.instructions_digest != (
+            digest_of({"instructions": lock.instructions}) if lock.instructions is not None else None
+        ):
+            raise InputError(
+                "instructions: the digest does not match the pinned text (edited by hand?)", path=name
+            )
     for kind in KINDS:
         entries = data.get(PLURAL[kind])
         if entries is None:
@@ -176,6 +182,13 @@ def read_lock_data(data: dict[str, Any], name: str) -> Lock:
                 raise InputError(f"{PLURAL[kind]}[{n}] has no digest", path=name)
             loc = e.get("location") if isinstance(e.get("location"), dict) else None
             key = e[IDENTITY[kind]]
+            full = {f: pinned.get(f) for f in DIGEST_FIELDS[kind]}
+            if digest_of(full) != digest:
+                raise InputError(
+                    f"{PLURAL[kind]} entry {key!r}: the digest does not match the pinned definition (edited by "
+                    "hand?); re-create the lock with 'gate tools lock'",
+                    path=name,
+                )
             lock.items[(kind, key)] = LockedItem(kind, key, digest, pinned, loc)
     return lock
 
