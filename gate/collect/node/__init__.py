@@ -32,7 +32,16 @@ from gate.collect.node.npm import parse_package_lock
 from gate.collect.node.pnpm import parse_pnpm_lock
 from gate.collect.node.yarn import parse_yarn_berry, parse_yarn_classic
 from gate.errors import InputError
-from gate.model import CollectorError, CollectorRun, CollectorStatus, Component, Manifest, Project, Source
+from gate.model import (
+    CollectorError,
+    CollectorRun,
+    CollectorStatus,
+    Component,
+    Location,
+    Manifest,
+    Project,
+    Source,
+)
 from gate.purl import npm_purl, ref_for
 
 # Lockfile names, in the order used when one folder holds several (unless package.json says which
@@ -408,12 +417,14 @@ class _Run:
             for dep, spec in sorted(deps.items()):
                 spec_s = spec if isinstance(spec, str) else ""
                 real, exact = _declared(dep, spec_s)
-                purl = npm_purl(real, exact)
+                source = _declared_source(real, spec_s)
+                # A local folder or workspace is not a registry package: no purl, a ref of its own.
+                purl = npm_purl(real, exact) if source.kind in ("registry", "url", "git") else None
                 extra: dict[str, Any] = {"declared": spec_s}
                 if real != dep:
                     extra["alias"] = dep
                 comp = Component(
-                    ref=ref_for(purl, purl),
+                    ref=ref_for(purl, f"npm-declared:{folder}:{dep}:{spec_s}"),
                     name=real,
                     version=exact,
                     ecosystem="npm",
@@ -421,8 +432,8 @@ class _Run:
                     direct=True,
                     scope=scope,  # type: ignore[arg-type]
                     pinned=False,
-                    source=_declared_source(real, spec_s),
-                    locations=(_loc(shown, lines.get((group, dep))),),
+                    source=source,
+                    locations=(Location(file=shown, line=lines.get((group, dep))),),
                     projects=(ref,),
                     extra=extra,
                 )
@@ -535,9 +546,3 @@ def _dep_lines(text: str) -> dict[tuple[str, str], int]:
         if m and group:
             out.setdefault((group, m.group(1)), lineno)
     return out
-
-
-def _loc(file: str, line: int | None) -> Any:
-    from gate.model import Location
-
-    return Location(file=file, line=line)

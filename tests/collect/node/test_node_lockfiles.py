@@ -238,3 +238,10 @@ def test_tarball_url_and_local_folder_dependencies(case: str) -> None:
     assert comps["typescript"].purl == "pkg:npm/typescript@5.4.5"
     # The local folder's package.json belongs to the lockfile, not to a project without a lock.
     assert len(inv.projects) == 1 and [m.lockfile for m in inv.manifests] == [inv.lockfiles[0].path]
+
+
+def test_unlocked_workspace_dependency_is_not_a_registry_package(tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text('{"name": "m", "dependencies": {"@me/lib": "workspace:*"}}')
+    inv, _ = collect(tmp_path)
+    (comp,) = inv.components
+    assert comp.purl is None and comp.ref.startswith("gate:") and comp.source.kind == "path"
