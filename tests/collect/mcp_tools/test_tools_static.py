@@ -107,3 +107,28 @@ def test_too_many_declarations_make_the_run_incomplete(tmp_path: Path, monkeypat
     run = ToolsCollector().collect(Inventory(Settings(target=tmp_path)))
     assert run.status == "incomplete"
     assert any("more than 3" in e.message for e in run.errors)
+
+
+def test_lowlevel_schema_from_a_module_model_equals_pydantic() -> None:
+    from typing import Annotated
+
+    from pydantic import AnyUrl, BaseModel, Field
+
+    class Fetch(BaseModel):
+        """Parameters for fetching a URL."""
+
+        url: Annotated[AnyUrl, Field(description="URL to fetch")]
+        max_length: Annotated[
+            int, Field(default=5000, description="Maximum number of characters to return.", gt=0, lt=1000000)
+        ]
+        raw: Annotated[
+            bool,
+            Field(
+                default=False,
+                description="Get the actual HTML content of the requested page, without simplification.",
+            ),
+        ]
+
+    (tool,) = extract_py(HERE / "assets" / "fetch_like_server.py", "fetch.py").tools
+    assert tool.definition["inputSchema"] == Fetch.model_json_schema()
+    assert tool.approximate == ()

@@ -57,6 +57,20 @@ _SIMPLE: dict[str, Any] = {
     "UUID": uuid.UUID, "Path": pathlib.Path, "Decimal": decimal.Decimal,
     "NotRequired": typing.NotRequired, "Required": typing.Required,
 }  # fmt: skip
+_PYDANTIC_TYPES = ("AnyUrl", "HttpUrl", "AnyHttpUrl", "FileUrl", "PositiveInt", "NegativeInt", "NonNegativeInt",
+                   "NonPositiveInt", "PositiveFloat", "NonNegativeFloat", "SecretStr", "StrictStr", "StrictInt",
+                   "StrictBool", "StrictFloat", "EmailStr", "IPvAnyAddress", "Json")  # fmt: skip
+
+
+def _pydantic_type(name: str) -> Any:
+    import pydantic
+
+    try:
+        return getattr(pydantic, name)
+    except (AttributeError, ImportError) as e:  # EmailStr needs the email-validator extra
+        raise _Unresolved(name) from e
+
+
 _MODULE_PREFIXES = {
     "typing",
     "t",
@@ -215,11 +229,15 @@ def _resolve(node: ast.AST | None, mod: _Module, depth: int = 0) -> Any:
             return _SIMPLE[node.id]
         if node.id in mod.classes:
             return _build_class(node.id, mod, depth)
+        if node.id in _PYDANTIC_TYPES:
+            return _pydantic_type(node.id)
         raise _Unresolved(node.id)
     if isinstance(node, ast.Attribute):
         base = ast.unparse(node.value)
         if base in _MODULE_PREFIXES and node.attr in _SIMPLE:
             return _SIMPLE[node.attr]
+        if base == "pydantic" and node.attr in _PYDANTIC_TYPES:
+            return _pydantic_type(node.attr)
         raise _Unresolved(ast.unparse(node))
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
         return typing.Union[_resolve(node.left, mod, depth + 1), _resolve(node.right, mod, depth + 1)]  # noqa: UP007
@@ -271,14 +289,16 @@ def _build_class(name: str, mod: _Module, depth: int) -> Any:
         if isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name):
             ann = _resolve(st.annotation, mod, depth + 1)
             if st.value is None:
-                fields[st.target.id] = (ann, ...)
+                fields[st.target.id] = (
+                    ann  # a bare annotation: Field(default=...) inside Annotated still applies
+                )
             elif isinstance(st.value, ast.Call) and _call_name(st.value) == "Field":
                 fields[st.target.id] = (ann, _field_info(st.value, mod))
             else:
                 fields[st.target.id] = (ann, _literal(st.value, mod))
     if "TypedDict" in bases:
         make_typed_dict: Any = typing.TypedDict
-        td: Any = make_typed_dict(name, {k: v[0] for k, v in fields.items()})
+        td: Any = make_typed_dict(name, {k: v[0] if isinstance(v, tuple) else v for k, v in fields.items()})
         mod.built[name] = td
         return td
     if "BaseModel" in bases:
@@ -769,6 +789,12 @@ def _lowlevel_value(node: ast.AST, mod: _Module) -> Any:
         keys = [_literal(k, mod) if k is not None else None for k in node.keys]
         return {k: _lowlevel_value(v, mod) for k, v in zip(keys, node.values, strict=True) if k is not None}
     if isinstance(node, ast.Call) and _call_name(node) == "model_json_schema":
+        owner = node.func.value if isinstance(node.func, ast.Attribute) else None
+        if isinstance(owner, ast.Name) and owner.id in mod.classes:
+            model = _build_class(owner.id, mod, 0)
+            if hasattr(model, "model_json_schema"):
+                schema: dict[str, Any] = model.model_json_schema()
+                return schema
         raise _Unresolved("schema generated at runtime")
     return _literal(node, mod)
 
