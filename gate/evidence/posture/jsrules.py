@@ -222,7 +222,10 @@ class JsModule:
         self.tree = _parser(kind).parse(source.encode("utf-8", "replace"))
         self.root = self.tree.root_node
         self.functions: dict[str, Node] = {}
-        for n in walk(self.root):
+        self.nodes: list[Node] = list(walk(self.root))
+        self._pruned: dict[int, tuple[list[Node], list[Node]]] = {}
+        self._by_type: dict[str, list[Node]] | None = None
+        for n in self.nodes:
             if n.type == "function_declaration":
                 self.functions.setdefault(text(n.child_by_field_name("name")), n)
             elif n.type == "variable_declarator":
@@ -232,6 +235,33 @@ class JsModule:
         self._memo: dict[tuple[int, frozenset[int], str], tuple[bool, list[tuple[Node, str]]]] = {}
         self._jwt: tuple[set[str], set[str]] | None = None
         self._active: set[tuple[int, frozenset[int], str]] = set()
+
+    def pruned(self, body: Node) -> tuple[list[Node], list[Node]]:
+        """The nodes under ``body`` without descending into nested functions, and those functions."""
+        key = body.id
+        cached = self._pruned.get(key)
+        if cached is None:
+            nodes: list[Node] = []
+            nested: list[Node] = []
+            stack = list(reversed(body.children))
+            while stack:
+                n = stack.pop()
+                if n.type in FUNCTION_TYPES:
+                    nested.append(n)
+                    continue
+                nodes.append(n)
+                stack.extend(reversed(n.children))
+            cached = self._pruned[key] = (nodes, nested)
+        return cached
+
+    def of_type(self, *types: str) -> list[Node]:
+        if self._by_type is None:
+            self._by_type = {}
+            for n in self.nodes:
+                self._by_type.setdefault(n.type, []).append(n)
+        if len(types) == 1:
+            return self._by_type.get(types[0], [])
+        return [n for t in types for n in self._by_type.get(t, [])]  # findings are sorted at the end
 
     def jwt_aliases(self) -> tuple[set[str], set[str]]:
         if self._jwt is None:
@@ -330,11 +360,11 @@ class _JsFlow:
         return any(self.is_tainted(c) for c in n.named_children)
 
     def run(self, body: Node) -> None:
-        nodes = [n for n in walk(body) if n is not body]
+        """Propagate through ``body`` (not into nested functions), then through each nested function with
+        the taint of its enclosing scope (closures see the outer variables)."""
+        nodes, nested = self.m.pruned(body)
         for _ in range(2):
             for n in nodes:
-                if n.type in FUNCTION_TYPES:
-                    continue
                 if n.type == "variable_declarator":
                     if self.is_tainted(n.child_by_field_name("value")):
                         self.tainted.update(pattern_names(n.child_by_field_name("name")))
@@ -353,6 +383,10 @@ class _JsFlow:
             b = body.child_by_field_name("body")
             if b is not None and b.type != "statement_block" and self.is_tainted(b):
                 self.returns = True
+        for fn in nested:
+            inner = _JsFlow(self.m, self.problem, self.tainted)
+            inner.run(fn)
+            self.hits.extend(inner.hits)
 
     def sink(self, call: Node) -> None:
         f = call.child_by_field_name("function")
@@ -399,9 +433,7 @@ def analyze_function(
 
 
 def _tool_handlers(m: JsModule) -> Iterator[Node]:
-    for n in walk(m.root):
-        if n.type != "call_expression":
-            continue
+    for n in m.of_type("call_expression"):
         f = n.child_by_field_name("function")
         if f is None or f.type != "member_expression":
             continue
@@ -430,16 +462,11 @@ def taint_rules(m: JsModule) -> list[Finding]:
                 seen.add(key)
                 out.append(m.finding(rule, node, msg.format(what)))
 
-    top = _JsFlow(m, "token", set())
-    top.run(m.root)
-    report("token_passthrough", top.hits, "the inbound Authorization value reaches {}")
-    for n in walk(m.root):
-        if n.type in FUNCTION_TYPES:
-            report(
-                "token_passthrough",
-                analyze_function(m, n, frozenset(), "token")[1],
-                "the inbound Authorization value reaches {}",
-            )
+    lowered = m.text.lower()
+    if any(w in lowered for w in ("authoriz", "authinfo", "headers")):
+        top = _JsFlow(m, "token", set())
+        top.run(m.root)  # every function, with the taint of its enclosing scopes
+        report("token_passthrough", top.hits, "the inbound Authorization value reaches {}")
     allow_listed = bool(ALLOWLIST_TEXT.search(m.text))
     for fn in _tool_handlers(m):
         every = frozenset(range(len(params_of(fn)) or 1))
@@ -454,6 +481,15 @@ def taint_rules(m: JsModule) -> list[Finding]:
 
 
 def _aliases(source: str, module: str) -> set[str]:
+    """Local names bound to ``module`` by import or require (only the text around its mentions is searched)."""
+    windows = []
+    for quote in ("'", '"'):
+        needle = f"{quote}{module}{quote}"
+        at = source.find(needle)
+        while at >= 0:
+            windows.append(source[max(0, at - 400) : at + len(needle) + 2])  # the import statement around it
+            at = source.find(needle, at + 1)
+    source = "\n;\n".join(windows)
     q = re.escape(module)
     names = set(re.findall(rf"import\s+(?:\*\s+as\s+)?(\w+)\s+from\s+['\"]{q}['\"]", source))
     names |= set(re.findall(rf"(\w+)\s*=\s*require\(\s*['\"]{q}['\"]\s*\)", source))
@@ -518,7 +554,10 @@ def jwt_rules(m: JsModule, call: Node) -> list[Finding]:
 
 def session_rules(m: JsModule) -> list[Finding]:
     out: list[Finding] = []
-    for n in walk(m.root):
+    module_lowered = m.text.lower()
+    if "session" not in module_lowered and "sid" not in module_lowered:
+        return out
+    for n in m.of_type("pair", "variable_declarator", "assignment_expression", "call_expression"):
         name, value = "", None
         if n.type == "pair":
             name, value = text(n.child_by_field_name("key")).strip("'\""), n.child_by_field_name("value")
@@ -542,9 +581,9 @@ def session_rules(m: JsModule) -> list[Finding]:
             if src and not any(x in text(value) for x in secure):
                 out.append(m.finding("session_id_insecure", n, f"the session ID comes from {src.group(0)}"))
     # sessions as the authenticated principal
-    for fn in walk(m.root):
-        if fn.type not in FUNCTION_TYPES:
-            continue
+    if "mcp-session-id" not in module_lowered and "sessionid" not in module_lowered:
+        return out
+    for fn in m.of_type(*FUNCTION_TYPES):
         body = text(fn)
         lowered = body.lower()
         if ("mcp-session-id" not in lowered and "sessionid" not in lowered) or (
@@ -589,7 +628,7 @@ def _js_session_source(n: Node | None) -> bool:
 def transport_rules(m: JsModule) -> list[Finding]:
     out: list[Finding] = []
     origin_checked = bool(ORIGIN_TEXT.search(m.text))
-    for n in walk(m.root):
+    for n in m.nodes:
         if n.type == "call_expression":
             fname = text(n.child_by_field_name("function"))
             args = call_args(n)
@@ -647,14 +686,14 @@ def transport_rules(m: JsModule) -> list[Finding]:
     if "Access-Control-Allow-Credentials" in m.text and re.search(
         r"Access-Control-Allow-Origin['\"]\s*,\s*['\"]\*['\"]", m.text
     ):
-        for n in walk(m.root):
+        for n in m.nodes:
             if n.type == "string" and "Access-Control-Allow-Origin" in text(n):
                 out.append(
                     m.finding("cors_wildcard_credentials", n, "CORS allows every origin and credentials")
                 )
                 break
     if not origin_checked:
-        for n in walk(m.root):
+        for n in m.nodes:
             if n.type == "new_expression" and text(n.child_by_field_name("constructor")) in (
                 "StreamableHTTPServerTransport",
                 "SSEServerTransport",
@@ -675,7 +714,7 @@ def transport_rules(m: JsModule) -> list[Finding]:
 def oauth_rules(m: JsModule) -> list[Finding]:
     out: list[Finding] = []
     if AUTHZ_CODE_TEXT.search(m.text) and not PKCE_TEXT.search(m.text):
-        for n in walk(m.root):
+        for n in m.nodes:
             if (
                 n.type in ("string", "template_string")
                 and (string_value(n) or text(n)).strip("'\"`") == "code"
@@ -684,7 +723,7 @@ def oauth_rules(m: JsModule) -> list[Finding]:
                     m.finding("oauth_no_pkce", n, "an authorization code request without code_challenge")
                 )
                 break
-    for n in walk(m.root):
+    for n in m.nodes:
         if n.type != "call_expression":
             continue
         f = n.child_by_field_name("function")
@@ -707,7 +746,7 @@ def oauth_rules(m: JsModule) -> list[Finding]:
 
 def string_rules(m: JsModule) -> list[Finding]:
     out: list[Finding] = []
-    for n in walk(m.root):
+    for n in m.nodes:
         if n.type in ("pair", "variable_declarator", "assignment_expression", "public_field_definition"):
             if n.type == "pair":
                 name, value = text(n.child_by_field_name("key")).strip("'\""), n.child_by_field_name("value")
@@ -737,8 +776,8 @@ def analyze(source: str, rel: str, kind: str) -> list[Finding]:
     findings: list[Finding] = []
     try:
         findings += taint_rules(m)
-        for n in walk(m.root):
-            if n.type == "call_expression":
+        if "jsonwebtoken" in m.text or "jose" in m.text:
+            for n in m.of_type("call_expression"):
                 findings += jwt_rules(m, n)
         findings += session_rules(m)
         findings += transport_rules(m)

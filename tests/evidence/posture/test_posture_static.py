@@ -138,7 +138,9 @@ def test_unparseable_and_binary_sources_do_not_stop_the_scan(tmp_path: Path) -> 
     (tmp_path / "broken.py").write_text("def f(:\n  requests.get(url, headers=request.headers)\n")
     (tmp_path / "binary.js").write_bytes(b"\x00\x01\x02fetch(")
     (tmp_path / "deep.py").write_text("token = " + "(" * 5000 + ")" * 5000 + "\n")
-    (tmp_path / "deep.ts").write_text("const x = " + "[" * 5000 + "]" * 5000 + ";\nconst api_key = 1;\n")
+    (tmp_path / "deep.ts").write_text(
+        "const headers = req.headers;\nconst x = " + "[" * 5000 + "]" * 5000 + ";\n"
+    )
     paths = [(p, p.name) for p in sorted(tmp_path.iterdir())]
     findings, _, errors = scan_source(paths)
     assert findings == []
