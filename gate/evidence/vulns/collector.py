@@ -17,7 +17,7 @@ from gate import clock
 from gate.collect import Inventory
 from gate.errors import UsageError
 from gate.evidence.vulns import pipaudit
-from gate.evidence.vulns.db import Database, default_path
+from gate.evidence.vulns.db import Database, default_path, no_gc
 from gate.evidence.vulns.osv import SEVERITY_ORDER, Finding, Match, alias_groups, group_matches, primary_id
 from gate.evidence.vulns.source import Answer, Query, SourceError, VulnSource
 from gate.evidence.vulns.suppress import exception_for, load_vex, vex_for
@@ -61,6 +61,12 @@ class VulnCollector:
         self._source = source
 
     def collect(self, inventory: Inventory) -> CollectorRun:
+        # Matching allocates many short-lived objects next to a large database that frees none: cyclic GC
+        # passes over the database would dominate the run (see benchmarks/README.md, vulns).
+        with no_gc():
+            return self._collect(inventory)
+
+    def _collect(self, inventory: Inventory) -> CollectorRun:
         from gate.document import in_scope
 
         settings = inventory.settings

@@ -151,7 +151,7 @@ def iter_dir_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 @contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
+def no_gc() -> Iterator[None]:
     """Loading builds many small containers and frees none: cyclic GC passes over them are pure cost."""
     enabled = gc.isenabled()
     gc.disable()
@@ -191,7 +191,7 @@ class Database:
             raise SourceError(f"no vulnerability database at {path} (run `gate db update`)")
         if path.is_file():
             db = cls(path, "zip")
-            with _no_gc():
+            with no_gc():
                 db._add_records(iter_zip_records(path), origin=path.name)
             return db
         if (path / MANIFEST).is_file():
@@ -200,7 +200,7 @@ class Database:
             return db
         leftovers = [p.name for p in path.iterdir() if p.name.startswith(".tmp-")]
         db = cls(path, "directory")
-        with _no_gc():
+        with no_gc():
             db._add_records(iter_dir_records(path), origin=path.name)
         if db.records == 0:
             why = " (an interrupted `gate db update` left only temporary files)" if leftovers else ""
