@@ -132,3 +132,24 @@ def test_lowlevel_schema_from_a_module_model_equals_pydantic() -> None:
     (tool,) = extract_py(HERE / "assets" / "fetch_like_server.py", "fetch.py").tools
     assert tool.definition["inputSchema"] == Fetch.model_json_schema()
     assert tool.approximate == ()
+
+
+def test_typescript_schema_constants_and_shape(tmp_path: Path) -> None:
+    src = tmp_path / "index.ts"
+    src.write_text(
+        'import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";\nimport { z } from "zod";\n'
+        "const SearchArgs = z.object({ q: z.string().describe('Query'), n: z.number().optional() });\n"
+        'const server = new McpServer({ name: "x", version: "1" });\n'
+        'server.registerTool("search", { description: "Search.", inputSchema: SearchArgs.shape }, async () => ({ content: [] }));\n'
+        'server.tool("find", "Find.", SearchArgs.shape, async () => ({ content: [] }));\n'
+    )
+    tools = {t.key: t.definition for t in extract_ts(src, "index.ts").tools}
+    expected = {
+        "type": "object",
+        "properties": {"q": {"type": "string", "description": "Query"}, "n": {"type": "number"}},
+        "required": ["q"],
+        "additionalProperties": False,
+        "$schema": "http://json-schema.org/draft-07/schema#",
+    }
+    assert tools["search"]["inputSchema"] == expected
+    assert tools["find"]["inputSchema"] == expected

@@ -334,6 +334,12 @@ def _shape_schema(node: Any, ctx: _Ctx, depth: int, *, draft: bool = True) -> di
         if isinstance(const, dict) and all(isinstance(v, _Zod) for v in const.values()):
             return _from_shape(const, draft)
         raise _Unresolved(_text(node))
+    if node.type == "member_expression" and _text(node.child_by_field_name("property")) == "shape":
+        inner = node.child_by_field_name("object")
+        z = _zod_chain(inner, ctx, depth + 1)
+        if z is not None and z.schema.get("type") == "object":
+            return {**z.schema, "$schema": _JSON_SCHEMA_DRAFT} if draft else z.schema
+        raise _Unresolved(_text(node)[:60])
     if node.type != "object":
         raise _Unresolved(_text(node)[:60])
     shape: dict[str, _Zod] = {}
