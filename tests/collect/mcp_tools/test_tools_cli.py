@@ -144,3 +144,20 @@ def test_collector_fails_closed_when_launch_fails(tmp_path: Path) -> None:
     )
     run_ = ToolsCollector().collect(inv)
     assert run_.status == "failed" and run_.errors
+
+
+def test_sbom_carries_the_pinned_surface_and_validates(project: Path) -> None:
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "notes"\nversion = "0.1.0"\ndependencies = []\n'
+    )
+    run("tools", "lock", str(project))
+    code, out = run("sbom", str(project))
+    assert code == 0, out
+    sbom = json.loads(out[out.index("{") :])
+    props = {(p["name"], p["value"].split(" ")[0]) for p in sbom["metadata"].get("properties", [])}
+    assert ("gate:mcp:tools:lock", "match") in props
+    assert ("gate:mcp:tool", "search_notes") in props
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(json.dumps(sbom)) is None
