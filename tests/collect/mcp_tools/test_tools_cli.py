@@ -161,3 +161,16 @@ def test_sbom_carries_the_pinned_surface_and_validates(project: Path) -> None:
     assert ("gate:mcp:tools:lock", "match") in props
     assert ("gate:mcp:tool", "search_notes") in props
     assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(json.dumps(sbom)) is None
+
+
+def test_evidence_clips_huge_strings_but_digest_covers_them(tmp_path: Path) -> None:
+    saved = tmp_path / "tools.json"
+    long = "Reads a file. " + "x" * 200_000
+    saved.write_text(json.dumps({"tools": [{"name": "big", "description": long}]}))
+    code, out = run("tools", "check", str(tmp_path), "--tools-json", str(saved), "--format", "json")
+    data = json.loads(out)
+    (tool,) = data["tools"]
+    assert len(tool["definition"]["description"]) < 70_000
+    assert "characters in total" in tool["definition"]["description"]
+    assert any(f["detector"] == "oversized-field" for f in tool["findings"])
+    assert code == 1

@@ -167,6 +167,21 @@ def item_status(item: Item, lock_state: str, changes: list[Change]) -> str:
     return "match"
 
 
+EVIDENCE_MAX_STRING = 64 * 1024
+
+
+def _clip(value: Any, limit: int = EVIDENCE_MAX_STRING) -> Any:
+    """The definition as it goes into the evidence document: strings longer than ``limit`` are cut (with a
+    note of their length); the digest, the lock and the detectors always see the whole text."""
+    if isinstance(value, str):
+        return value if len(value) <= limit else value[:limit] + f"... [{len(value)} characters in total]"
+    if isinstance(value, dict):
+        return {k: _clip(v, limit) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clip(v, limit) for v in value]
+    return value
+
+
 def analyse(extraction: Extraction, lock_file: Path, *, display_root: Path | None = None) -> dict[str, Any]:
     """The ``input.mcp`` keys for one surface: items with findings and lock status, the lock, the diffs."""
     from gate.evidence.tools.detect import (
@@ -198,7 +213,7 @@ def analyse(extraction: Extraction, lock_file: Path, *, display_root: Path | Non
                     "flagged": is_flagged(findings, DEFAULT_FLAG_SEVERITY),
                     "lock_status": item_status(item, state, changes),
                     "approximate": list(item.approximate),
-                    "definition": item.definition,
+                    "definition": _clip(item.definition),
                 }
             )
         out[PLURAL[kind]] = entries
