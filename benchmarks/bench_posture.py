@@ -102,6 +102,35 @@ def static(runs: int, peer: str | None) -> None:
             print(f"  ratio bandit/gate: {peer_seconds / seconds:.1f}x wall, {CPU[-1] / CPU[-2]:.1f}x CPU")
 
 
+def static_ts(runs: int) -> None:
+    """No large TypeScript MCP code base is available offline: the TS/JS test servers (every one a rule
+    trigger), wrapped in functions and repeated to 50,000 lines, are a worst case for the tree-sitter rules."""
+    servers = ROOT / "tests" / "evidence" / "posture" / "servers" / "static"
+    body = "\n".join(p.read_text() for p in sorted(servers.iterdir()) if p.suffix in (".ts", ".js"))
+    body = body.replace("import ", "// import ")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "ts"
+        root.mkdir()
+        lines = i = 0
+        while lines < 50_000:
+            chunk = "\n".join(f"export function block{i}_{k}() {{\n{body}\n}}" for k in range(4))
+            (root / f"f{i}.ts").write_text(chunk)
+            lines += chunk.count("\n")
+            i += 1
+
+        def ours():  # type: ignore[no-untyped-def]
+            inv = Inventory(Settings(target=root, include_tests=True))
+            PostureCollector().collect(inv)
+            return inv.mcp["posture"]["static"]
+
+        seconds, findings = median_time(ours, runs)
+        print(f"static rules: {lines} lines of rule-dense TypeScript in {i} files")
+        print(
+            f"  gate posture: {seconds:.2f} s wall, {CPU[-1]:.2f} s CPU (median of {runs}), "
+            f"{len(findings)} findings"
+        )  # type: ignore[arg-type]
+
+
 def probe(runs: int) -> None:
     server = f"{sys.executable} {ROOT / 'tests' / 'evidence' / 'posture' / 'servers' / 'sdk_server.py'}"
     seconds, report = median_time(lambda: run_probe(launch=server), runs)
@@ -131,6 +160,7 @@ def main() -> None:
     args = ap.parse_args()
     peer = args.peer if args.peer and Path(args.peer).exists() else None
     static(args.runs, peer)
+    static_ts(args.runs)
     probe(args.runs)
     misbehaving()
 
