@@ -763,9 +763,12 @@ def launched(
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
     """End the launched server and the process group it leads (only that group: it was created for it)."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
+    for sig in (signal.SIGTERM, getattr(signal, "SIGKILL", signal.SIGTERM)):
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, sig)
+            if hasattr(os, "killpg"):
+                os.killpg(proc.pid, sig)
+            else:  # no process groups (Windows): the launched process itself
+                proc.send_signal(sig)
         try:
             proc.wait(timeout=3)
             return
