@@ -32,12 +32,13 @@ from typing import Any
 
 from gate import clock
 from gate.errors import InputError
-from gate.evidence.vulns.osv import match, package_keys
+from gate.evidence.vulns.osv import affected_version_keys, match, package_keys
 from gate.evidence.vulns.source import Answer, Query, SourceError
 from gate.safeio import parse_yaml
 
 MANIFEST = "manifest.json"
-DB_SCHEMA = "gate/vulndb/v1"
+DB_SCHEMA = "gate/vulndb/v2"
+VKEYS = "_gate_version_keys"  # per-record field of the managed store only; removed when a record is read
 OSV_BUCKET = "https://osv-vulnerabilities.storage.googleapis.com"
 DEFAULT_ECOSYSTEMS = ("PyPI", "npm")
 MAX_RECORD_BYTES = 16 * 1024 * 1024
@@ -152,13 +153,16 @@ def iter_dir_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
 
 @contextlib.contextmanager
 def no_gc() -> Iterator[None]:
-    """Loading builds many small containers and frees none: cyclic GC passes over them are pure cost."""
+    """Loading and matching build many small containers and free none: cyclic GC passes over them are pure
+    cost. What was built is then frozen (moved out of the collector's generations; the records hold no
+    reference cycles, so nothing leaks), else the first collection after re-enabling scans it all."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
+            gc.freeze()
             gc.enable()
 
 
@@ -241,7 +245,7 @@ class Database:
         except (OSError, ValueError) as e:
             raise SourceError(f"{manifest_path}: unreadable manifest ({e})") from e
         if not isinstance(manifest, dict) or manifest.get("schema") != DB_SCHEMA:
-            raise SourceError(f"{manifest_path}: not a {DB_SCHEMA} manifest")
+            raise SourceError(f"{manifest_path}: not a {DB_SCHEMA} manifest; run `gate db update`")
         ecosystems = manifest.get("ecosystems")
         if not isinstance(ecosystems, dict) or not ecosystems:
             raise SourceError(f"{manifest_path}: lists no ecosystems")
@@ -291,9 +295,15 @@ class Database:
                     fh.seek(offset)
                     data = fh.read(length)
                     try:
-                        out.append(json.loads(data))
+                        record = json.loads(data)
                     except ValueError as e:
                         raise SourceError(f"{store}: corrupt record at byte {offset}") from e
+                    vkeys = record.pop(VKEYS, None)
+                    if isinstance(vkeys, list):
+                        for aff, keys in zip(record.get("affected") or (), vkeys, strict=False):
+                            if isinstance(keys, list):
+                                self._vcache[id(aff)] = frozenset(keys)
+                    out.append(record)
         self.index[(ecosystem, key)] = out
         return out
 
@@ -364,7 +374,17 @@ def build_store(records: Iterator[tuple[str, dict[str, Any]]], ecosystem: str, d
             if record.get("withdrawn"):
                 withdrawn += 1
             keys = sorted(k for e, k in package_keys(record) if e == ecosystem)
-            line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+            # Precomputed version keys of each affected entry's ``versions`` list (aligned by index).
+            vkeys = [
+                affected_version_keys(aff, ecosystem)
+                if isinstance(aff, dict)
+                and isinstance(aff.get("package"), dict)
+                and str(aff["package"].get("ecosystem", "")).split(":", 1)[0] == ecosystem
+                else None
+                for aff in record.get("affected") or ()
+            ]
+            stored = {**record, VKEYS: vkeys}
+            line = json.dumps(stored, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
             fh.write(line + b"\n")
             for k in keys:
                 index.setdefault(k, []).append([offset, len(line)])

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
 
-from gate.evidence.vulns.versions import UnparseableVersion, normalize_name, parse
+from packaging.utils import canonicalize_version
+
+from gate.evidence.vulns.versions import SemVer, UnparseableVersion, normalize_name, parse
 
 SEVERITY_ORDER = {"critical": 4, "high": 3, "medium": 2, "low": 1, "none": 0, "unknown": -1}
 
@@ -269,36 +271,42 @@ _PLAIN_RELEASE = re.compile(r"\d+(?:\.\d+)*")
 
 
 @lru_cache(maxsize=262144)
-def version_key(ecosystem: str, text: str) -> Any:
-    """A hashable key equal for equal versions: plain PEP 440 releases ("2.10", "2.10.0") without building
-    a Version (the common case, and hot: every advisory lists hundreds of versions), else the parsed version."""
-    if ecosystem == "PyPI" and _PLAIN_RELEASE.fullmatch(text):
-        parts = [int(p) for p in text.split(".")]
-        while len(parts) > 1 and parts[-1] == 0:
-            parts.pop()
-        return tuple(parts)
+def version_key(ecosystem: str, text: str) -> str:
+    """A string equal for equal versions: PEP 440 normal form without trailing ".0"s ("2.10", "2.10.0" and
+    "v02.10" give "2.10"; "3.2.0a1" gives "3.2a1"), SemVer without build metadata. Strings, so that
+    ``gate db update`` can store them and a scan builds each version set at C speed."""
+    if ecosystem == "PyPI":
+        if _PLAIN_RELEASE.fullmatch(text):
+            parts = [int(p) for p in text.split(".")]
+            while len(parts) > 1 and parts[-1] == 0:
+                parts.pop()
+            return ".".join(map(str, parts))
+        return canonicalize_version(parse(ecosystem, text), strip_trailing_zero=True)
     v = parse(ecosystem, text)
-    if ecosystem == "PyPI" and not (v.epoch or v.pre or v.post is not None or v.dev is not None or v.local):
-        parts = list(v.release)
-        while len(parts) > 1 and parts[-1] == 0:
-            parts.pop()
-        return tuple(parts)  # "v2.10", "02.10.0": the same key as "2.10"
-    return v
+    if isinstance(v, SemVer):
+        return f"{v.major}.{v.minor}.{v.patch}" + ("-" + ".".join(v.prerelease) if v.prerelease else "")
+    return str(v)
 
 
-def _version_set(aff: dict[str, Any], ecosystem: str, cache: dict[int, Any] | None) -> frozenset[Any]:
+def affected_version_keys(aff: dict[str, Any], ecosystem: str) -> list[str]:
+    """The version keys of an affected entry's ``versions`` list (stored by ``gate db update``)."""
+    keys = set()
+    for item in aff.get("versions") or ():
+        if isinstance(item, str):
+            try:
+                keys.add(version_key(ecosystem, item))
+            except UnparseableVersion:
+                continue
+    return sorted(keys)
+
+
+def _version_set(aff: dict[str, Any], ecosystem: str, cache: dict[int, Any] | None) -> frozenset[str]:
     """The ``versions`` list of one affected entry as version keys, computed once per scan when a cache is
-    given (records are shared by every query of a scan, and by pip-audit's fix resolution)."""
-    cached: frozenset[Any] | None = cache.get(id(aff)) if cache is not None else None
+    given (records are shared by every query of a scan, and by pip-audit's fix resolution); a managed
+    database supplies them precomputed."""
+    cached: frozenset[str] | None = cache.get(id(aff)) if cache is not None else None
     if cached is None:
-        parsed = set()
-        for item in aff.get("versions") or ():
-            if isinstance(item, str):
-                try:
-                    parsed.add(version_key(ecosystem, item))
-                except UnparseableVersion:
-                    continue
-        cached = frozenset(parsed)
+        cached = frozenset(affected_version_keys(aff, ecosystem))
         if cache is not None:
             cache[id(aff)] = cached
     return cached
