@@ -15,6 +15,7 @@ import io
 import json
 import lzma
 import pickletools
+import re
 import struct
 import zipfile
 import zlib
@@ -422,6 +423,7 @@ def _varint(fh: IO[bytes]) -> int:
 def _onnx(fh: IO[bytes], size: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     opsets: list[dict[str, Any]] = []
+    external: set[str] = set()
     fields = 0
     while fh.tell() < size:
         fields += 1
@@ -448,6 +450,8 @@ def _onnx(fh: IO[bytes], size: int) -> dict[str, Any]:
                 else:
                     key = {2: "producer_name", 3: "producer_version", 4: "domain", 6: "doc_string"}[num]
                     out[key] = body.decode("utf-8", "replace")[:200]
+            elif num == 7:
+                external |= _onnx_external_data(fh, n)
             else:
                 fh.seek(n, 1)
         elif wire == 1:
@@ -459,6 +463,40 @@ def _onnx(fh: IO[bytes], size: int) -> dict[str, Any]:
     if "ir_version" not in out:
         raise Hostile("not an ONNX model (no ir_version)")
     out["opsets"] = opsets
+    if external:
+        out["external_data"] = sorted(external)[:100]
+        escaping = sorted(
+            p
+            for p in external
+            if p.startswith(("/", "\\"))
+            or ".." in p.replace("\\", "/").split("/")
+            or (len(p) > 1 and p[1] == ":")
+        )
+        if escaping:
+            raise Hostile(
+                f"ONNX external data points outside the model's folder: {escaping[0]!r} (path traversal)"
+            )
+    return out
+
+
+_ONNX_LOCATION = re.compile(rb"\n\x08location\x12([\x01-\x7f])")
+ONNX_GRAPH_SCAN_LIMIT = 256 * MiB
+
+
+def _onnx_external_data(fh: IO[bytes], n: int) -> set[str]:
+    """Paths of tensors stored outside the model (``external_data`` entries keyed ``location``): found in
+    the graph's bytes (bounded) without a full protobuf parse."""
+    if n > ONNX_GRAPH_SCAN_LIMIT:
+        fh.seek(n, 1)
+        return set()
+    body = fh.read(n)
+    out = set()
+    for m in _ONNX_LOCATION.finditer(body):
+        length = m.group(1)[0]
+        value = body[m.end() : m.end() + length]
+        out.add(value.decode("utf-8", "replace"))
+        if len(out) > 10_000:
+            break
     return out
 
 

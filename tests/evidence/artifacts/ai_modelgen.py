@@ -71,8 +71,17 @@ def gguf(path: Path, *, tensors: int = 2, forged_tensor_count: int | None = None
     return path
 
 
-def onnx(path: Path) -> Path:
+def _ld(field: int, payload: bytes) -> bytes:
+    assert len(payload) < 128
+    return bytes([(field << 3) | 2, len(payload)]) + payload
+
+
+def onnx(path: Path, *, external_location: str | None = None) -> Path:
     graph = b"\x12\x01g"  # GraphProto.name = "g"
+    if external_location is not None:
+        entry = _ld(1, b"location") + _ld(2, external_location.encode())
+        tensor = _ld(8, b"w") + _ld(13, entry) + b"\x70\x01"  # name, external_data, data_location=EXTERNAL
+        graph += _ld(5, tensor)  # GraphProto.initializer
     producer = b"gate-tests"
     body = b"\x08\x08"  # ir_version 8
     body += b"\x12" + bytes([len(producer)]) + producer

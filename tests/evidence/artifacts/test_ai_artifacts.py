@@ -98,6 +98,13 @@ def test_onnx_header(tmp_path: Path) -> None:
     assert art.details["opsets"] == [{"domain": "ai.onnx", "version": 17}]
 
 
+def test_onnx_external_data_path_traversal(tmp_path: Path) -> None:
+    ok = _analyse(gen.onnx(tmp_path / "ok.onnx", external_location="weights.bin"))
+    assert ok.details["external_data"] == ["weights.bin"] and not ok.problems
+    bad = _analyse(gen.onnx(tmp_path / "bad.onnx", external_location="../../../etc/passwd"))
+    assert bad.problems and "path traversal" in bad.problems[0]
+
+
 def test_numpy_plain_and_object(tmp_path: Path) -> None:
     plain = _analyse(gen.npy(tmp_path / "a.npy"))
     assert plain.format == "numpy" and plain.pickle_scan is None
