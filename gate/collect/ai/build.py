@@ -284,6 +284,10 @@ def _component(inventory: Inventory, acc: _Acc) -> Component:
             acc.licenses.add(spdx(resolved["license"]))
     if art is not None:
         ai["details"] = to_json(art)
+        md = art.details.get("metadata") or {}
+        origin = md.get("general.source.huggingface.repository") or md.get("general.base_model.0.repo_url")
+        if isinstance(origin, str) and origin:
+            ai["derived_from"] = origin
         if art.problems:
             ai["problems"] = list(art.problems)
     source = {
