@@ -345,6 +345,11 @@ SHADOW = [
     ),
 ]
 
+_GUARDED = re.compile(
+    r"\b(?:never|do\s+not|don't|must\s+not|mustn't|should\s+not|shouldn't|cannot|can't|only)\s+(?:[\w'-]+\s+){0,6}?"
+    r"(?:without|with\s+no)\s+\S",
+    _I,
+)
 SIDE_EFFECT = re.compile(
     r"\b(?:also|additionally|secretly|then|afterwards|in\s+addition|as\s+well)\b[^.;\n]{0,50}?\b(?:sends?|posts?|"
     r"uploads?|transmits?|forwards?|reads?|writes?|deletes?|removes?|executes?|runs?|downloads?|installs?|"
@@ -838,6 +843,8 @@ def _scan_text(text: str, field: str, hidden: str | None, decoded: str | None) -
             break
     for rx in SAFETY_BYPASS:
         m = rx.search(text)
+        if m and _GUARDED.search(text[max(0, m.start() - 80) : m.start() + 16]):
+            continue  # "never run this without user approval" is a safeguard, not a bypass
         if m:
             hits.append(
                 _mk(

@@ -119,6 +119,9 @@ BENIGN = [
     "Overrides the default tool timeout of 30 seconds for slow queries.",
     "Posts the message. Instructions for setup must be followed exactly as in the README.",
     "Records audio and sends the recording to the transcription service.",
+    "Never run this tool without user approval: it deletes the branch.",
+    "Send an email. Do not send emails without the user's explicit confirmation.",
+    "Note: the assistant should cite the returned URLs when answering.",
 ]
 
 
