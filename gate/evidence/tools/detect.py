@@ -323,13 +323,13 @@ SHADOW = [
     re.compile(r"\binstead\s+of\s+(?:using|calling|invoking|running)\b", _I),
     re.compile(
         r"\b(?:do\s+not|don't|never)\s+(?:use|call|invoke|trust|run)\s+(?:the\s+|any\s+)?(?:other|another|"
-        r"`?[\w-]+_[\w-]+`?|[\w-]+\s+(?:tool|server))\b",
+        r"`?[\w-]+_[\w-]+`?|(?!this\b|that\b|it\b)[\w-]+\s+(?:tool|server))\b",
         _I,
     ),
     re.compile(
         r"\b(?:overrides?|replaces?|supersedes?|takes?\s+precedence\s+over|has\s+priority\s+over|shadows?)\s+"
         r"(?:the\s+|all\s+|any\s+)?(?:other|another|existing|original|built-in|default|`?[\w-]+_[\w-]+`?|"
-        r"[\w-]+\s+(?:tool|server|function))\b",
+        r"(?!this\b|that\b|it\b)[\w-]+\s+(?:tool|server|function))\b",
         _I,
     ),
     re.compile(
