@@ -127,6 +127,20 @@ def test_misbehaving_server_gives_a_clear_result_in_bounded_time(behaviour: str)
     assert all(r.status == "error" for r in report.results)
 
 
+def test_ipv6_loopback_is_probed() -> None:
+    import socket
+
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6")
+    try:
+        with serve("redirect", host="::1") as url:
+            report = run_probe(url, timeout=1.0)
+    except OSError:
+        pytest.skip("::1 is not configured here")
+    assert url.startswith("http://[::1]:")
+    assert report.error and "not followed" in report.error
+
+
 @pytest.mark.parametrize(
     "url",
     [

@@ -60,11 +60,11 @@ BEHAVIOURS = {
 
 
 @contextlib.contextmanager
-def serve(behaviour: str) -> Iterator[str]:
+def serve(behaviour: str, host: str = "127.0.0.1") -> Iterator[str]:
     """Run the misbehaving server; yields its /mcp URL."""
     handler = BEHAVIOURS[behaviour]
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
+    listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind((host, 0))
     listener.listen(16)
     listener.settimeout(0.2)
     stop = threading.Event()
@@ -85,7 +85,8 @@ def serve(behaviour: str) -> Iterator[str]:
     thread = threading.Thread(target=loop, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/mcp"
+        shown = f"[{host}]" if ":" in host else host
+        yield f"http://{shown}:{listener.getsockname()[1]}/mcp"
     finally:
         stop.set()
         thread.join(2)
