@@ -202,6 +202,28 @@ def _in_range(
     return affected, fixed
 
 
+def _affected_entries(
+    record: dict[str, Any], cache: dict[int, Any] | None
+) -> list[tuple[dict[str, Any], str, str]]:
+    """(entry, ecosystem, normalised name) of each well-formed ``affected`` entry, once per record and scan."""
+    entries: list[tuple[dict[str, Any], str, str]] | None = (
+        cache.get(id(record)) if cache is not None else None
+    )
+    if entries is None:
+        entries = []
+        for aff in record.get("affected") or ():
+            if not isinstance(aff, dict):
+                continue
+            pkg = aff.get("package") or {}
+            if not isinstance(pkg, dict):
+                continue
+            eco = str(pkg.get("ecosystem", "")).split(":", 1)[0]
+            entries.append((aff, eco, normalize_name(eco, str(pkg.get("name", "")))))
+        if cache is not None:
+            cache[id(record)] = entries
+    return entries
+
+
 def match(
     record: dict[str, Any],
     ecosystem: str,
@@ -218,14 +240,8 @@ def match(
     affected = False
     notes: list[str] = []
     fixed_all: list[tuple[Any, str]] = []
-    for aff in record.get("affected") or ():
-        if not isinstance(aff, dict):
-            continue
-        pkg = aff.get("package") or {}
-        if not isinstance(pkg, dict):
-            continue
-        eco = str(pkg.get("ecosystem", "")).split(":", 1)[0]
-        if eco != ecosystem or normalize_name(eco, str(pkg.get("name", ""))) != name_key:
+    for aff, eco, key in _affected_entries(record, cache):
+        if eco != ecosystem or key != name_key:
             continue
         for rng in aff.get("ranges") or ():
             if not isinstance(rng, dict):
