@@ -193,3 +193,27 @@ def test_bundle_url_needs_a_pin_and_https(server, tmp_path):
         fetch_bundle(f"http://example.com/b.tar.gz#sha256={'a' * 64}", cache_dir=tmp_path)
     with pytest.raises(NetworkError, match="HTTP 404"):
         fetch_bundle(f"{server.url}/nope.tar.gz#sha256={'a' * 64}", cache_dir=tmp_path)
+
+
+def test_policy_directory_inputs_are_checked(tmp_path):
+    d = tmp_path / "p"
+    d.mkdir()
+    (d / "ok.rego").write_text("package gate.rules.ok\n", encoding="utf-8")
+    outside = tmp_path / "secret.rego"
+    outside.write_text("package x\n", encoding="utf-8")
+    (d / "link.rego").symlink_to(outside)
+    with pytest.raises(InputError, match="outside the policy directory"):
+        load_policies([d], include_bundled=False)
+    (d / "link.rego").unlink()
+    (d / "latin1.rego").write_bytes("package gate.rules.é\n".encode("latin-1"))
+    with pytest.raises(InputError, match="not UTF-8") as exc:
+        load_policies([d], include_bundled=False)
+    assert "latin1.rego" in exc.value.diagnostics()
+    (d / "latin1.rego").unlink()
+    (d / "data.json").write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(InputError, match="must be an object"):
+        load_policies([d], include_bundled=False)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(UsageError, match=r"no \.rego policy files"):
+        load_policies([empty], include_bundled=False)
