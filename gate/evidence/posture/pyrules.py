@@ -310,6 +310,13 @@ class Module:
                 name = dotted(node.target)
                 if name:
                     self.counters.add(name)
+            elif (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Call)
+                and (dotted(node.value.func) or "").endswith("count")
+            ):
+                # itertools.count(): next(...) of it is a counter
+                self.counters.update(n for n in (dotted(t) for t in node.targets) if n)
         self.server_framework = any(t.startswith(SERVER_FRAMEWORKS) for t in self.aliases.values())
         self._memo: dict[tuple[str, int, frozenset[int]], Summary] = {}
         self._calls_in: dict[int, list[ast.Call]] = {}
@@ -840,7 +847,7 @@ def jwt_rules(m: Module, call: ast.Call) -> list[Finding]:
 INSECURE_RANDOM = re.compile(
     r"^(random\.(random|randint|randrange|choice|choices|sample|getrandbits|uniform|randbytes)|"
     r"uuid\.(uuid1|uuid3|uuid5)|time\.(time|time_ns|monotonic|monotonic_ns|perf_counter)|"
-    r"datetime\.(datetime\.)?(now|utcnow|today)|itertools\.count|id|hash|next)$"
+    r"datetime\.(datetime\.)?(now|utcnow|today)|itertools\.count|id|hash)$"
 )
 
 
