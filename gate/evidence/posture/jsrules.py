@@ -627,6 +627,9 @@ def _js_session_source(n: Node | None) -> bool:
 
 def transport_rules(m: JsModule) -> list[Finding]:
     out: list[Finding] = []
+    serves_mcp = any(
+        t in m.text for t in ("StreamableHTTPServerTransport", "SSEServerTransport", "'/mcp'", '"/mcp"')
+    )
     origin_checked = bool(ORIGIN_TEXT.search(m.text))
     for n in m.nodes:
         if n.type == "call_expression":
@@ -637,12 +640,32 @@ def transport_rules(m: JsModule) -> list[Finding]:
                 hosts = [string_value(a) for a in args] + [
                     string_value(obj_pairs(a).get("host")) for a in args
                 ]
-                if any(h in ("0.0.0.0", "::") for h in hosts):
+                # Node's listen(port) without a host binds every interface; judged only in a module that
+                # serves an MCP HTTP transport
+                default_host = (
+                    len(args) >= 1
+                    and args[0].type in ("number", "identifier", "member_expression")
+                    and all(
+                        a.type
+                        in (
+                            "arrow_function",
+                            "function_expression",
+                            "identifier",
+                            "number",
+                            "member_expression",
+                        )
+                        for a in args[1:]
+                    )
+                    and not any(a.type == "string" for a in args)
+                    and serves_mcp
+                )
+                if any(h in ("0.0.0.0", "::") for h in hosts) or default_host:
                     out.append(
                         m.finding(
                             "unauthenticated_bind",
                             n,
-                            "the server listens on all interfaces",
+                            "the server listens on all interfaces"
+                            + (" (listen() without a host)" if default_host else ""),
                             detail="needs-no-auth",
                         )
                     )

@@ -41,6 +41,7 @@ WRONG = {
         "plain_http",
     },
     "wrong_transport.ts": {"unauthenticated_bind", "cors_wildcard_credentials", "plain_http"},
+    "wrong_bind_default.ts": {"unauthenticated_bind"},
     "wrong_oauth.py": {"oauth_no_pkce", "redirect_uri_loose"},
     "wrong_oauth.ts": {"oauth_no_pkce", "redirect_uri_loose"},
     "wrong_tools.py": {"tool_shell", "tool_ssrf"},
