@@ -135,11 +135,36 @@ LOADERS: dict[str, Loader] = {
     "litellm.completion": Loader("model", "litellm", 0, ("model",), "api"),
     "litellm.acompletion": Loader("model", "litellm", 0, ("model",), "api"),
     "litellm.embedding": Loader("embedding", "litellm", 0, ("model",), "api"),
+    "pydantic_ai.Agent": Loader("model", "pydantic-ai", 0, ("model",), "api"),
+    "pydantic_ai.models.openai.OpenAIModel": Loader(
+        "model", "pydantic-ai", 0, ("model_name",), "api", "openai"
+    ),
+    "pydantic_ai.models.openai.OpenAIChatModel": Loader(
+        "model", "pydantic-ai", 0, ("model_name",), "api", "openai"
+    ),
+    "pydantic_ai.models.anthropic.AnthropicModel": Loader(
+        "model", "pydantic-ai", 0, ("model_name",), "api", "anthropic"
+    ),
 }
 for _fn in ("chat", "embed", "embeddings", "generate", "pull"):
     LOADERS[f"ollama.{_fn}"] = Loader(
         "embedding" if "embed" in _fn else "model", "ollama", 0, ("model",), "api", "ollama"
     )
+
+# Provider prefixes of "provider:model" (pydantic-ai) and "provider/model" (litellm) strings.
+_PROVIDER_PREFIXES = {
+    "google": "gemini",
+    "google-gla": "gemini",
+    "google-vertex": "gemini",
+    "gemini": "gemini",
+    "openai-responses": "openai",
+    "openai": "openai",
+    "anthropic": "anthropic",
+    "mistral": "mistral",
+    "cohere": "cohere",
+    "ollama": "ollama",
+    "voyage": "voyage",
+}
 
 # ``X.from_pretrained`` on a class from one of these libraries loads a hub model.
 FROM_PRETRAINED_ROOTS = frozenset(
@@ -893,6 +918,8 @@ class PythonAnalyser:
                     note="library default",
                 )
             return
+        if isinstance(arg, ast.Call) and self._loader(self.qualify(arg.func, mod)) is not None:
+            return  # Agent(model=AnthropicModel("...")): the inner loader call is reported on its own
         cands = self.resolve(arg, ctx)
         if not cands:
             env = self._env_name(arg, ctx)
@@ -930,9 +957,10 @@ class PythonAnalyser:
         if loader.source == "api" or loader.provider:
             provider = loader.provider
             name = value
-            if loader.library == "litellm" and "/" in value:
-                provider, _, name = value.partition("/")
-                provider = {"google": "gemini", "gemini": "gemini"}.get(provider, provider)
+            sep = {"litellm": "/", "pydantic-ai": ":"}.get(loader.library)
+            if sep and sep in value:
+                prefix, _, name = value.partition(sep)
+                provider = _PROVIDER_PREFIXES.get(prefix, prefix)
             provider = provider or provider_for_model(name)
             if is_api_model(name) and provider:
                 yield Reference(

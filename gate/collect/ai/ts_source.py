@@ -20,6 +20,29 @@ from gate.collect.ai.refs import Origin, Reference, is_api_model, is_hub_id, kno
 
 _MODEL_NAME = re.compile(r"model", re.IGNORECASE)
 _TRANSFORMERS_JS = ("@huggingface/transformers", "@xenova/transformers")
+# Vercel AI SDK provider packages: ``openai("gpt-4o")`` names a hosted model.
+AI_SDK_PROVIDERS = {
+    "@ai-sdk/openai": "openai",
+    "@ai-sdk/anthropic": "anthropic",
+    "@ai-sdk/google": "gemini",
+    "@ai-sdk/mistral": "mistral",
+    "@ai-sdk/cohere": "cohere",
+    "ollama-ai-provider": "ollama",
+    "ollama-ai-provider-v2": "ollama",
+    "voyage-ai-provider": "voyage",
+}
+# LangChain.js model classes: ``new OpenAIEmbeddings({ model })``.
+LANGCHAIN_JS = {
+    "@langchain/openai": "openai",
+    "@langchain/anthropic": "anthropic",
+    "@langchain/cohere": "cohere",
+    "@langchain/mistralai": "mistral",
+    "@langchain/google-genai": "gemini",
+    "@langchain/ollama": "ollama",
+    "@langchain/pinecone": "pinecone",
+    "@langchain/community/embeddings/hf_transformers": "hub",
+    "@langchain/community/embeddings/huggingface_transformers": "hub",
+}
 MAX_NODES = 2_000_000
 
 
@@ -249,6 +272,7 @@ class TsFile:
         transformers.js somewhere); default: only when this file imports it."""
         yield from self._transformers_js()
         yield from self._sdk_calls()
+        yield from self._framework_models()
         yield from self._declared_models(self.uses_transformers_js if hub_ok is None else hub_ok)
 
     def _transformers_js(self) -> Iterator[Reference]:
@@ -279,6 +303,78 @@ class TsFile:
                         env=v.env,
                         defined=Origin(self.rel, v.line, None, v.env),
                     )
+
+    def _framework_models(self) -> Iterator[Reference]:
+        """Vercel AI SDK providers (``openai("gpt-4o")``, ``openai.embedding(...)``) and LangChain.js model
+        classes (``new OpenAIEmbeddings({ model })``)."""
+        ai_sdk = {k: AI_SDK_PROVIDERS[v] for k, v in self.imports.items() if v in AI_SDK_PROVIDERS}
+        langchain = {k: LANGCHAIN_JS[v] for k, v in self.imports.items() if v in LANGCHAIN_JS}
+        if not ai_sdk and not langchain:
+            return
+        for call in self.calls:
+            fn = call.child_by_field_name("function")
+            text = _text(fn)
+            root = text.split(".")[0]
+            provider = ai_sdk.get(root)
+            if provider is None:
+                continue
+            args = _args(call)
+            if not args:
+                continue
+            for v in self.resolve(args[0]):
+                if is_api_model(v.value):
+                    kind = "embedding" if "embed" in text.lower() or "embed" in v.value else "model"
+                    yield Reference(
+                        kind=kind,
+                        source="api",
+                        value=v.value,
+                        file=self.rel,
+                        line=call.start_point[0] + 1,
+                        api=f"ai-sdk:{text}",
+                        library="ai-sdk",
+                        provider=provider,
+                        env=v.env,
+                        defined=Origin(self.rel, v.line, None, v.env),
+                    )
+        if not langchain:
+            return
+        for node in _descendants(self.tree.root_node, ("new_expression",)):
+            ctor = _text(node.child_by_field_name("constructor"))
+            provider = langchain.get(ctor.split(".")[0])
+            if provider is None:
+                continue
+            args = node.child_by_field_name("arguments")
+            objs = [a for a in (args.named_children if args is not None else []) if a.type == "object"]
+            for obj in objs:
+                for target in _model_values(obj):
+                    for v in self.resolve(target):
+                        kind = "embedding" if "Embedding" in ctor else "model"
+                        if provider == "hub":
+                            if is_hub_id(v.value):
+                                yield Reference(
+                                    kind=kind,
+                                    source="hub",
+                                    value=v.value,
+                                    file=self.rel,
+                                    line=node.start_point[0] + 1,
+                                    api=f"langchain.js:{ctor}",
+                                    library="langchain",
+                                    env=v.env,
+                                    defined=Origin(self.rel, v.line, None, v.env),
+                                )
+                        elif is_api_model(v.value):
+                            yield Reference(
+                                kind=kind,
+                                source="api",
+                                value=v.value,
+                                file=self.rel,
+                                line=node.start_point[0] + 1,
+                                api=f"langchain.js:{ctor}",
+                                library="langchain",
+                                provider=provider,
+                                env=v.env,
+                                defined=Origin(self.rel, v.line, None, v.env),
+                            )
 
     def _sdk_calls(self) -> Iterator[Reference]:
         if not self.clients:
