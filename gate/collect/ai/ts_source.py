@@ -83,7 +83,7 @@ def _query(kind: str) -> Any:
 
     lang = _parser(kind).language
     patterns = " ".join(f"({k}) @{k}" for k in _QUERY_KINDS if lang.id_for_node_kind(k, True))
-    return ts.QueryCursor(ts.Query(lang, patterns))
+    return ts.Query(lang, patterns)
 
 
 def parser_kind(name: str) -> str | None:
@@ -132,7 +132,9 @@ class TsFile:
     def _index(self) -> None:
         """Collect the node kinds the analysis needs with one tree-sitter query (run in C), in source order."""
         providers = _npm_providers()
-        caps = _query(self.kind).captures(self.tree.root_node)
+        import tree_sitter as ts
+
+        caps = ts.QueryCursor(_query(self.kind)).captures(self.tree.root_node)
         nodes = sorted(((n.start_byte, name, n) for name, ns in caps.items() for n in ns), key=lambda x: x[0])
         if len(nodes) > MAX_NODES:
             self.truncated = True
