@@ -47,18 +47,23 @@ MAX_NODES = 2_000_000
 
 
 @cache
-def _parser(kind: str) -> Any:
+def _language(kind: str) -> Any:
     import tree_sitter as ts
 
     if kind == "js":
         import tree_sitter_javascript as tsj
 
-        lang = ts.Language(tsj.language())
-    else:
-        import tree_sitter_typescript as tst
+        return ts.Language(tsj.language())
+    import tree_sitter_typescript as tst
 
-        lang = ts.Language(tst.language_tsx() if kind == "tsx" else tst.language_typescript())
-    return ts.Parser(lang)
+    return ts.Language(tst.language_tsx() if kind == "tsx" else tst.language_typescript())
+
+
+def _parser(kind: str) -> Any:
+    """A parser per file: tree-sitter parsers are not shared across threads."""
+    import tree_sitter as ts
+
+    return ts.Parser(_language(kind))
 
 
 _QUERY_KINDS = (
@@ -81,7 +86,7 @@ _QUERY_KINDS = (
 def _query(kind: str) -> Any:
     import tree_sitter as ts
 
-    lang = _parser(kind).language
+    lang = _language(kind)
     patterns = " ".join(f"({k}) @{k}" for k in _QUERY_KINDS if lang.id_for_node_kind(k, True))
     return ts.Query(lang, patterns)
 
