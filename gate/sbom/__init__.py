@@ -25,7 +25,6 @@ from cyclonedx.model.component import Component as CdxComponent
 from cyclonedx.model.component import ComponentScope, ComponentType
 from cyclonedx.model.component_evidence import ComponentEvidence, Occurrence
 from cyclonedx.model.contact import OrganizationalEntity
-from cyclonedx.model.dependency import Dependency
 from cyclonedx.model.service import Service as CdxService
 from cyclonedx.model.tool import ToolRepository
 from cyclonedx.output.json import JsonV1Dot6
@@ -218,7 +217,14 @@ def _root(inventory: Inventory) -> tuple[CdxComponent, str | None]:
     return CdxComponent(name=name, type=ComponentType.APPLICATION, bom_ref=f"gate:target:{name}"), None
 
 
-def build_bom(inventory: Inventory) -> Bom:
+def build_bom(inventory: Inventory) -> tuple[Bom, list[CdxComponent], dict[str, list[str]]]:
+    """The parts of the SBOM, built with the library: a ``Bom`` holding the metadata (root component and
+    tool), the project components (nested under their parents) and the services; the package, model and
+    dataset components; and the dependency graph (ref -> sorted refs, every component and service present).
+
+    The packages are serialized one by one rather than through the ``Bom``: the library keeps components in
+    sorted sets compared field by field and its deprecated ``Bom.validate()`` searches the dependency list
+    linearly per component, which together take minutes at 10,000 components."""
     root, root_project_ref = _root(inventory)
     components = in_scope(inventory)
     scoped = {c.ref for c in components}
@@ -236,28 +242,25 @@ def build_bom(inventory: Inventory) -> Bom:
         ),
     )
     # Projects: nested under their parent project; the root project is the root component itself.
+    parents = {p.ref: p.parent for p in inventory.projects}
     project_components: dict[str, CdxComponent] = {}
     for p in sorted(inventory.projects, key=lambda x: x.ref):
         if p.ref == root_project_ref:
             continue
         project_components[p.ref] = _project_component(p)
     for ref, pc in project_components.items():
-        parent = next((p.parent for p in inventory.projects if p.ref == ref), None)
+        parent = parents.get(ref)
         if parent and parent in project_components and parent != ref:
             project_components[parent].components.add(pc)
         else:
             bom.components.add(pc)
-    for c in components:
-        if c.ref in project_components or c.ref == root.bom_ref.value:
-            continue
-        bom.components.add(_component(c))
+    root_ref = root.bom_ref.value or ""
+    packages = [_component(c) for c in components if c.ref not in project_components and c.ref != root_ref]
     for s in sorted(inventory.services, key=lambda x: x.ref):
         bom.services.add(_service(s))
 
     # Dependency graph: root -> projects and their direct deps; project -> direct deps; package -> deps.
-    edges: dict[str, set[str]] = {}
-    root_ref = root.bom_ref.value or ""
-    edges[root_ref] = set()
+    edges: dict[str, set[str]] = {root_ref: set()}
     for p in inventory.projects:
         src = root_ref if p.ref == root_project_ref else p.ref
         edges.setdefault(src, set()).update(d for d in p.direct if d in scoped)
@@ -266,35 +269,39 @@ def build_bom(inventory: Inventory) -> Bom:
             edges.setdefault(parent, set()).add(p.ref)
     for c in components:
         edges.setdefault(c.ref, set()).update(d for d in c.dependencies if d in scoped and d != c.ref)
-    known = {root_ref, *scoped, *project_components}
-    for src in sorted(edges):
-        if src not in known:
-            continue
-        bom.dependencies.add(
-            Dependency(
-                ref=_bomref(bom, root, src),
-                dependencies=[
-                    Dependency(ref=_bomref(bom, root, d)) for d in sorted(edges[src]) if d in known
-                ],
-            )
-        )
-    return bom
+    for svc in inventory.services:
+        edges.setdefault(svc.ref, set())
+    known = {root_ref, *scoped, *project_components, *(svc.ref for svc in inventory.services)}
+    graph = {src: sorted(d for d in deps if d in known) for src, deps in edges.items() if src in known}
+    return bom, packages, graph
 
 
-def _bomref(bom: Bom, root: CdxComponent, ref: str) -> Any:
-    from cyclonedx.model.bom_ref import BomRef
+def _serialize(bom: Bom, packages: list[CdxComponent], graph: dict[str, list[str]]) -> dict[str, Any]:
+    """The library's JSON 1.6 serialization of the skeleton, the packages one by one, and the graph."""
+    from cyclonedx.contrib.bom.utils import BomRefDiscriminator
+    from cyclonedx.output.json import SCHEMA_VERSIONS
 
-    return BomRef(value=ref)
+    view = SCHEMA_VERSIONS[SchemaVersion.V1_6]
+    with BomRefDiscriminator.from_bom(bom):
+        body: dict[str, Any] = json.loads(bom.as_json(view_=view))  # type: ignore[attr-defined]
+    body.pop("dependencies", None)
+    items = [json.loads(c.as_json(view_=view)) for c in packages]  # type: ignore[attr-defined]
+    items.sort(key=lambda c: c["bom-ref"])
+    body["components"] = body.get("components", []) + items
+    body["dependencies"] = [
+        {"ref": src, "dependsOn": deps} if deps else {"ref": src} for src, deps in sorted(graph.items())
+    ]
+    schema_uri = JsonV1Dot6(bom)._get_schema_uri()
+    return {"$schema": schema_uri, "bomFormat": "CycloneDX", "specVersion": "1.6", **body}
 
 
 def build_sbom(inventory: Inventory) -> dict[str, Any]:
     """The SBOM as a JSON-ready dict, extensions applied, serial number derived from the content."""
-    bom = build_bom(inventory)
+    bom, packages, graph = build_bom(inventory)
     try:
-        text = JsonV1Dot6(bom).output_as_string(indent=None)
+        doc = _serialize(bom, packages, graph)
     except Exception as e:  # the library's own errors become one diagnostic
         raise SbomError(f"could not serialize the SBOM: {e}") from e
-    doc: dict[str, Any] = json.loads(text)
     for extend in inventory.sbom_extensions:
         extend(doc, inventory)
     return finalize(doc)
