@@ -97,6 +97,13 @@ class _Found:
     strings: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
+def _tooling_config(rel: str) -> bool:
+    """Editor and CI settings (``.vscode/settings.json``, ``.github/workflows/*.yml``) configure tools, not
+    the server; MCP client configurations there (``mcp.json``) are kept."""
+    parts = PurePosixPath(rel).parts
+    return any(p.startswith(".") for p in parts[:-1]) and parts[-1] not in ("mcp.json", ".mcp.json")
+
+
 def is_test_file(rel: str) -> bool:
     """Test modules by name: ``test_*.py``, ``*_test.py``, ``conftest.py``, ``*.test.ts``, ``*.spec.js``,
     ``*.poku.js`` and the like (their folders are scoped out by the walk)."""
@@ -146,6 +153,8 @@ class AICollector:
                     ts_files.append(TsFile(rel, data, kind))
                     continue
                 ckind = config_kind(path)
+                if ckind is not None and _tooling_config(rel):
+                    continue
                 if ckind is not None:
                     if path.stat().st_size > MAX_CONFIG_BYTES:
                         counts["large_configs_skipped"] += 1
@@ -181,7 +190,7 @@ class AICollector:
             found.refs += list(tf.references(hub_ok))
             if tf.truncated:
                 found.errors.append(CollectorError("syntax tree too large; analysed in part", file=tf.rel))
-        found.refs += _implicit(inventory, analyser, ts_files, found.strings)
+        found.refs = _implicit(inventory, analyser, ts_files, found.strings, found.refs)
         # local model files
         from gate.evidence.artifacts import analyse
 
@@ -243,9 +252,11 @@ def _implicit(
     analyser: PythonAnalyser,
     ts_files: list[TsFile],
     strings: dict[str, tuple[str, int]],
+    refs: list[Reference],
 ) -> list[Reference]:
-    """Library defaults a package applies on its own, triggered when it is installed and used."""
-    out: list[Reference] = []
+    """Library defaults a package applies on its own, triggered when it is installed and used. Returns
+    ``refs`` with the implicit references added (and a configuration's override folded into them)."""
+    out: list[Reference] = list(refs)
     spec = knowledge()["implicit"]["mcp-server-qdrant"]
     pkg = spec["package"]["pypi"]
     imported = spec["import"] in analyser.imported_roots
@@ -274,19 +285,28 @@ def _implicit(
     if (imported or configured) and not own_source:
         from gate.collect.ai.refs import fastembed_repo
 
-        entry = fastembed_repo(spec["model"]) or {}
+        model = spec["model"]
         file, line = where or ("", 0)
+        # the MCP configuration that launches it may set the variable: that value is what it loads
+        override = next(
+            (r for r in out if r.file == file and r.api == f"config:{spec['env']}" and r.source == "hub"),
+            None,
+        )
+        if override is not None:
+            out.remove(override)
+            model, line = override.value, override.line
+        entry = fastembed_repo(model) or {}
         out.append(
             Reference(
                 kind=spec["kind"],
                 source="hub",
-                value=entry.get("repo", spec["model"]),
+                value=entry.get("repo", model),
                 file=file,
                 line=line,
                 api=f"implicit:{pkg}",
                 library=pkg,
                 env=spec["env"],
-                requested=spec["model"],
+                requested=model,
                 extra={"implicit": pkg, **({"fastembed": entry} if entry else {})},
             )
         )
