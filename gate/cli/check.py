@@ -70,8 +70,8 @@ def _progress(quiet: bool) -> Any:
     "--policy",
     "policies",
     multiple=True,
-    type=click.Path(exists=True),
-    help="Extra policy directory, .rego file or OPA bundle (.tar.gz). Repeatable. The bundled library always runs.",
+    help="Extra policy directory, .rego file, OPA bundle (.tar.gz) or bundle URL (https://...#sha256=HEX). "
+    "Repeatable. The bundled library always runs.",
 )
 @opt(
     "--data",
