@@ -16,8 +16,20 @@ _config := data.gate.config.provenance if {
 
 _verifications := object.get(object.get(input, "provenance", {}), "verifications", [])
 
+# Components are looked up per verification (a handful) rather than indexed in an object or set
+# comprehension over every component: such comprehensions are quadratic on the embedded engine.
+_component_of(v) := c if {
+	v.component != null
+	some c in input.components
+	c.ref == v.component
+}
+
 # Components outside production (dev/test scope): their artifacts do not block a release.
-_non_production := {c.ref | some c in input.components; c.scope in {"dev", "test"}}
+_non_production(ref) if {
+	some c in input.components
+	c.ref == ref
+	c.scope in {"dev", "test"}
+}
 
 _location(v) := {"file": v.files[0]} if {
 	count(v.files) > 0
@@ -33,22 +45,20 @@ _production(v) if {
 
 _production(v) if {
 	v.component != null
-	not _non_production[v.component]
+	not _non_production(v.component)
 }
 
-_component_names := {c.ref: c.name | some c in input.components}
-
-_declared_on_component := {c.ref: c.trusted_identities | some c in input.components; c.trusted_identities}
 
 # The trusted identities declared for a verification's component: on the component itself (the collector
 # copies them from policy data gate.config.provenance.trusted_identities), or in policy data by component
 # name, ref or artifact name.
 _declared(v) := ids if {
-	v.component != null
-	ids := _declared_on_component[v.component]
+	c := _component_of(v)
+	c.trusted_identities
+	ids := c.trusted_identities
 } else := ids if {
-	v.component != null
-	ids := object.get(object.get(_config, "trusted_identities", {}), object.get(_component_names, v.component, ""), null)
+	c := _component_of(v)
+	ids := object.get(object.get(_config, "trusted_identities", {}), c.name, null)
 	ids != null
 } else := ids if {
 	v.component != null
