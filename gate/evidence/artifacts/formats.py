@@ -22,7 +22,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from picklescan.relaxed_zipfile import RelaxedZipFile
 
@@ -201,7 +201,11 @@ def analyse(path: Path, rel: str, fmt: str) -> Artifact:
                 art.format, art.details, art.pickle_scan = _zip(fh, size, rel, path.name)
             elif fmt == "hdf5":
                 art.format, art.details = _hdf5(fh, size)
-            elif fmt in ("pickle", "pytorch-legacy"):
+            elif fmt == "pytorch-legacy":
+                # a few small pickles, then raw tensor storage: scan through a window that ends at the limit
+                window = cast(IO[bytes], _Window(fh, MAX_PICKLE_BYTES))
+                art.pickle_scan = scan_pickle_stream(window, rel, torch_legacy=True)
+            elif fmt == "pickle":
                 if size > MAX_PICKLE_BYTES:
                     raise Hostile(
                         f"pickle of {size / MiB:.0f} MiB exceeds the {MAX_PICKLE_BYTES // MiB} MiB "
@@ -211,7 +215,7 @@ def analyse(path: Path, rel: str, fmt: str) -> Artifact:
                 fh.seek(0)
                 if fmt == "pickle" and (b"joblib" in head or b"NumpyArrayWrapper" in head):
                     art.format = "joblib"
-                art.pickle_scan = scan_pickle_stream(fh, rel, torch_legacy=fmt == "pytorch-legacy")
+                art.pickle_scan = scan_pickle_stream(fh, rel)
             elif fmt == "compressed":
                 data = _decompress(fh, path.name)
                 art.format = "joblib" if path.name.lower().endswith(".joblib") else "pickle"
@@ -696,6 +700,38 @@ def _hdf5(fh: IO[bytes], size: int) -> tuple[str, dict[str, Any]]:
         if idx >= 0:
             details["keras"] = True
     return fmt, details
+
+
+class _Window(io.RawIOBase):
+    """A read-only view of the first ``limit`` bytes of a file: a pickle that runs past it reads as
+    truncated (the scan then reports an error) instead of being read to the end of a huge file."""
+
+    def __init__(self, fh: IO[bytes], limit: int) -> None:
+        self._fh = fh
+        self._limit = limit
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def read(self, n: int | None = -1) -> bytes:
+        pos = self._fh.tell()
+        left = max(0, self._limit - pos)
+        want = left if n is None or n < 0 else min(n, left)
+        return self._fh.read(want)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        pos = self._fh.tell()
+        left = max(0, self._limit - pos)
+        return self._fh.readline(left if size is None or size < 0 else min(size, left))
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._fh.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._fh.tell()
 
 
 def _read(fh: IO[bytes], n: int) -> bytes:

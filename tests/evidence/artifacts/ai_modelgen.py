@@ -110,6 +110,20 @@ def torch_zip(path: Path, data_pkl: bytes | None = None, *, name: str = "archive
     return path
 
 
+def torch_legacy(path: Path, *, storage_bytes: int = 64, main: bytes | None = None) -> Path:
+    """The pre-1.6 PyTorch layout: magic number, protocol version, sys info and the object as pickles,
+    then raw storage (written sparse: a large file costs nothing on disk)."""
+    magic = pickle.dumps(0x1950A86A20F9469CFC6C, protocol=2)
+    body = magic + pickle.dumps(1001, protocol=2) + pickle.dumps({"little_endian": True}, protocol=2)
+    body += main if main is not None else pickle.dumps(OrderedDict([("w", 1)]), protocol=2)
+    body += pickle.dumps(["0"], protocol=2)
+    with path.open("wb") as fh:
+        fh.write(body)
+        fh.seek(len(body) + storage_bytes - 1)
+        fh.write(b"\x00")
+    return path
+
+
 def zip_bomb_pt(path: Path, expanded: int = 1 << 30, *, declared: int | None = None) -> Path:
     """A .pt whose data.pkl deflates to ``expanded`` bytes of zeros (written without ever holding them:
     one flushed deflate segment repeated). ``declared`` forges the size the headers claim."""

@@ -124,6 +124,17 @@ def test_torch_zip_benign_and_malicious(tmp_path: Path) -> None:
     ]
 
 
+def test_large_legacy_torch_file_scans_only_its_pickles(tmp_path: Path) -> None:
+    p = gen.torch_legacy(tmp_path / "pytorch_model.bin", storage_bytes=3 << 30)  # 3 GiB, sparse
+    t0 = time.perf_counter()
+    art = _analyse(p)
+    assert time.perf_counter() - t0 < 2
+    assert art.format == "pytorch-legacy" and not art.problems
+    assert art.pickle_scan is not None and art.pickle_scan.status == "clean"
+    evil = _analyse(gen.torch_legacy(tmp_path / "evil.bin", main=gen.EVIL_PICKLE))
+    assert evil.pickle_scan is not None and evil.pickle_scan.status == "dangerous"
+
+
 def test_zip_bomb_inside_pt(tmp_path: Path) -> None:
     p = gen.zip_bomb_pt(tmp_path / "bomb.pt", expanded=1 << 30)
     assert p.stat().st_size < 4 * 1024 * 1024
