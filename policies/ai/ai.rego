@@ -49,6 +49,12 @@ _pickle_allowed(e) if {
 	startswith(e.name, a)
 }
 
+# A pickle scan that could not finish (e.g. joblib writes raw array bytes between pickle opcodes): unsafe
+# unless the file is on the reviewed allowlist. Structural problems (forged headers, bombs) always count.
+_scan_errors(e, s) := [x | s.status == "error"; some x in object.get(s, "errors", [])] if {
+	not _pickle_allowed(e)
+} else := []
+
 _denied_licences := {lower(l) | some l in object.get(_config, "license_deny", [])}
 
 # METADATA
@@ -83,19 +89,19 @@ deny_pickle_dangerous := [result |
 # title: Model file that could not be scanned or is malformed
 # description: >-
 #   A model file is truncated, forged (a header that claims more than the file holds, impossible tensor
-#   counts), an archive bomb, encrypted, or a pickle whose scan failed. What it would do when loaded is
-#   unknown, so it is treated as unsafe.
+#   counts), an archive bomb, encrypted, or a pickle whose scan failed or stopped early (not on
+#   gate.config.ai.pickle_allowlist). What it would do when loaded is unknown, so it is treated as unsafe.
 # custom:
 #   short_name: artifact_unsafe
 #   severity: high
 #   solution: >-
 #     Remove the file or replace it with an intact copy from a trusted source; see the problem named in
-#     the evidence.
+#     the evidence. A pickle whose scan stopped early can be reviewed and added to pickle_allowlist.
 #   collections: [minimal, recommended, strict]
 deny_artifact_unsafe := [result |
 	some e in _entries
 	s := _scan(e)
-	problems := array.concat(object.get(e, "problems", []), [x | s.status == "error"; some x in object.get(s, "errors", [])])
+	problems := array.concat(object.get(e, "problems", []), _scan_errors(e, s))
 	count(problems) > 0
 	count(object.get(s, "dangerous", [])) == 0
 	result := {

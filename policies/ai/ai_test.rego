@@ -88,6 +88,12 @@ test_denied_licence if {
 	r.component == "pkg:huggingface/acme/pinned@0123456789abcdef0123456789abcdef01234567"
 }
 
+test_allowlisted_partial_scan_is_not_unsafe if {
+	doc := {"ai": [_e({"id": "gate:partial", "name": "models/ok.joblib", "pickle_scan": {"status": "error", "dangerous": [], "suspicious": [], "errors": ["stopped early"]}})]}
+	results := ai.deny_artifact_unsafe with input as doc with data.gate.config.ai.pickle_allowlist as ["models/"]
+	count(results) == 0
+}
+
 test_services_are_not_models if {
 	results := array.concat(ai.warn_unpinned, ai.warn_pickle_model) with input as _doc
 	count([r | some r in results; r.component == "gate:svc"]) == 0
