@@ -76,6 +76,8 @@ def test_check_is_deterministic_byte_for_byte(tmp_path: Path) -> None:
         assert proc.returncode in (0, 1), proc.stderr
         outs.append([(d / f).read_bytes() for f in ("r.json", "bom.json", "evidence.json")])
     assert outs[0] == outs[1]
+    schema = json.loads((REPO / "gate/schema/input-v1.schema.json").read_text())
+    jsonschema.validate(json.loads(outs[0][2]), schema)  # the evidence follows its published schema
     assert str(REPO) not in outs[0][2].decode()  # no absolute paths in the evidence
 
 
