@@ -16,20 +16,22 @@ and the SBOM extension that writes ``modelCard`` and ``data`` (:mod:`gate.sbom.m
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from gate import safeio
 from gate.collect import ALWAYS_SKIPPED_DIRS, TEST_DIRS, Inventory, is_excluded
+from gate.collect.ai.build import build
 from gate.collect.ai.config_files import MAX_CONFIG_BYTES, config_kind, scan_config
 from gate.collect.ai.python_source import PythonAnalyser, has_trigger
 from gate.collect.ai.refs import Reference, knowledge
 from gate.collect.ai.ts_source import TsFile, parser_kind
 from gate.errors import InputError
+from gate.evidence.artifacts import analyse, sniff
 from gate.hashing import hash_files
 from gate.model import CollectorError, CollectorRun, CollectorStatus
+from gate.sbom.mlbom import extend
 
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
 TEXT_EXTS = frozenset(
@@ -118,7 +120,6 @@ class AICollector:
     name = "ai"
 
     def collect(self, inventory: Inventory) -> CollectorRun:
-        started = time.perf_counter()
         root = inventory.root
         include_tests = inventory.settings.include_tests
         found = _Found()
@@ -128,8 +129,6 @@ class AICollector:
         model_paths: list[tuple[Path, str, str]] = []
         skipped: list[str] = []
         counts = {"python": 0, "typescript": 0, "config": 0, "model_files": 0, "large_configs_skipped": 0}
-
-        from gate.evidence.artifacts import sniff
 
         for path in inventory.walk():
             rel = inventory.rel(path)
@@ -192,15 +191,11 @@ class AICollector:
                 found.errors.append(CollectorError("syntax tree too large; analysed in part", file=tf.rel))
         found.refs = _implicit(inventory, analyser, ts_files, found.strings, found.refs)
         # local model files
-        from gate.evidence.artifacts import analyse
-
         for path, rel, fmt in model_paths:
             artifacts.append((path, analyse(path, rel, fmt)))
         counts["model_files"] = len(artifacts)
         digests = hash_files([p for p, _ in artifacts]) if artifacts else {}
         problems = _symlinks(inventory)
-
-        from gate.collect.ai.build import build
 
         unresolved = analyser.unresolved
         resolver = None
@@ -220,8 +215,6 @@ class AICollector:
         )
         if resolver is not None:
             found.errors += [CollectorError(e) for e in resolver.errors]
-        from gate.sbom.mlbom import extend
-
         inventory.sbom_extensions.append(extend)
         for p in problems:
             found.errors.append(CollectorError(p["problem"], file=p["file"]))
@@ -241,9 +234,7 @@ class AICollector:
             "unresolved": unresolved[:50],
             "large_sources_skipped": skipped[:50],
             "resolution_truncated": analyser.truncated[:50],
-            "seconds": round(time.perf_counter() - started, 3),
         }
-        stats.pop("seconds")  # keep the document deterministic
         return CollectorRun(name=self.name, status=status, errors=tuple(found.errors), stats=stats)
 
 
