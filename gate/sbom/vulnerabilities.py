@@ -114,6 +114,8 @@ def entries(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 entry["recommendation"] = f"Fixed in {', '.join(f['fixed_versions'])}."
             if f.get("suppressed"):
                 entry["analysis"] = _analysis(f["suppressed"])
+            elif f.get("exception"):
+                entry["analysis"] = _analysis({"by": "exception", **f["exception"]})
             if not entry["references"]:
                 del entry["references"]
             out.append(entry)

@@ -53,6 +53,7 @@ _result(code, a, what) := {
 	"location": _first(object.get(a.c, "locations", []), null),
 	"evidence": {
 		"vulnerability": a.f.id,
+		"aliases": a.f.aliases,
 		"vulnerability_ids": a.f.ids,
 		"severity": a.f.severity,
 		"score": a.f.score,

@@ -66,6 +66,7 @@ test_high_with_fix_and_unrated_with_fix_denied if {
 	r.code == "vulns.fixable"
 	r.location == {"file": "uv.lock", "line": 10}
 	"CVE-2018-18074" in r.evidence.vulnerability_ids
+	"CVE-2018-18074" in r.evidence.aliases
 	contains(r.msg, "upgrade to 2.31.0")
 }
 

@@ -21,8 +21,8 @@ What policy sees (``gate/input/v1``):
          "fix_suggestion": {"tool": "pip-audit", "upgrade_to": "2.31.0", "resolves": 2} | {"skip_reason": ...},
          "published": "...", "modified": "...",
          "source": {"kind": "managed|zip|directory|osv-api", "database": "...", "file": "...", "records": [...]},
-         "suppressed": null | {"by": "vex", "status", "justification", "detail", "file", "format"}
-                            | {"by": "exception", "rule", "reason", "expires", "file", "vulnerability"},
+         "suppressed": null | {"by": "vex", "status", "justification", "detail", "file", "format"},
+         "exception": null | {"rule", "reason", "expires", "file", "vulnerability"} (waived by the engine),
          "notes": ["unparseable PyPI version '2019-09-12' in the record", ...]}
 
 ``input.vulnerabilities``
@@ -30,7 +30,8 @@ What policy sees (``gate/input/v1``):
     ``duplicates``, per-ecosystem ``ecosystems`` with url/sha256/downloaded, ``status``: ok | stale | missing |
     corrupt | unreachable, ``error``), ``checked``, ``not_applicable`` (models, datasets), ``unchecked``
     (``ref``, ``name``, ``version``, ``ecosystem``, ``reason_code``: no-version | unparseable-version |
-    unknown-ecosystem | no-data, ``reason``), ``suppressed`` (every applied suppression), ``expired_exceptions``,
+    unknown-ecosystem | no-data, ``reason``), ``suppressed`` (every VEX suppression), ``exceptions`` (unexpired exceptions naming a found
+    vulnerability), ``expired_exceptions``,
     ``summary`` (findings, suppressed, components_affected, fixable, by_severity, unchecked), ``pip_audit``.
 
 The rules are ``policies/vulns/vulns.rego`` (``vulns.fixable``, ``vulns.unfixed``, ``vulns.vulnerable``,

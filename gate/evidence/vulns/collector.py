@@ -152,6 +152,7 @@ class VulnCollector:
         today = clock.today()
         suppressed: list[dict[str, Any]] = []
         expired: dict[tuple[str, str], dict[str, Any]] = {}
+        waived: list[dict[str, Any]] = []
         all_findings: list[tuple[Component, Finding]] = []
         checked = 0
         for c in components:
@@ -189,14 +190,25 @@ class VulnCollector:
                     for old in gone:
                         expired[(old.vulnerability or "", old.match)] = {**old.to_json(), "component": c.ref}
                     if exc is not None:
-                        f.suppressed = {
-                            "by": "exception",
+                        # Waived, not suppressed: the rules still fire and the policy engine applies the
+                        # exception to their results (so the report lists it as excepted, with its expiry).
+                        f.exception = {
                             "rule": exc.rule,
                             "reason": exc.reason,
                             "expires": exc.expires.isoformat() if exc.expires else None,
                             "file": exc.source,
                             "vulnerability": exc.vulnerability,
                         }
+                        waived.append(
+                            {
+                                "component": c.ref,
+                                "name": c.name,
+                                "version": c.version,
+                                "id": f.id,
+                                "ids": f.all_ids,
+                                **f.exception,
+                            }
+                        )
                 if f.suppressed:
                     suppressed.append(
                         {
@@ -214,6 +226,7 @@ class VulnCollector:
 
         section["database"] = source.describe()
         section["expired_exceptions"] = [expired[k] for k in sorted(expired)]
+        section["exceptions"] = sorted(waived, key=lambda w: (w["component"], w["id"]))
         self._finish(inventory, section, unchecked, all_findings, suppressed, not_applicable, checked)
 
         status: CollectorStatus = "ok"
@@ -279,6 +292,7 @@ class VulnCollector:
             }
         )
         section.setdefault("expired_exceptions", [])
+        section.setdefault("exceptions", [])
         inventory.sections["vulnerabilities"] = section
         if sbom_extension not in inventory.sbom_extensions:
             inventory.sbom_extensions.append(sbom_extension)

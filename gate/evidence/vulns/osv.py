@@ -73,6 +73,7 @@ class Finding:
     notes: list[str] = field(default_factory=list)
     fix_suggestion: dict[str, Any] | None = None
     suppressed: dict[str, Any] | None = None
+    exception: dict[str, Any] | None = None
 
     @property
     def all_ids(self) -> list[str]:
@@ -93,6 +94,7 @@ class Finding:
             "source": dict(sorted(self.source.items())),
             "fix_suggestion": self.fix_suggestion,
             "suppressed": self.suppressed,
+            "exception": self.exception,
         }
         if self.notes:
             out["notes"] = sorted(set(self.notes))

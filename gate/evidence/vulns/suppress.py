@@ -5,9 +5,10 @@
   ``not_affected``, ``false_positive``, ``resolved``; OpenVEX ``not_affected``, ``fixed``) suppresses the
   finding for the components it names (by purl, with or without version, or by bom-ref), matching the
   vulnerability by id or any alias. The justification is kept.
-- **Exceptions** (``[[tool.gate.exceptions]]`` with ``vulnerability = "<id or alias>"``): applied here for
-  the vulnerability rules while unexpired; expired ones are listed so the report can say why they no longer
-  apply. The policy engine applies exceptions to results too: each result carries every id and alias.
+- **Exceptions** (``[[tool.gate.exceptions]]`` with ``vulnerability = "<id or alias>"``): the policy engine
+  waives the rules' results with them (each result carries the vulnerability's id and every alias); here
+  the matching ones are recorded on the finding (``exception``) and in the section, and expired ones are
+  listed so the report can say why they no longer apply.
 """
 
 from __future__ import annotations

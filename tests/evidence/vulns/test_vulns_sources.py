@@ -231,14 +231,60 @@ def test_exceptions_by_alias_with_expiry(tmp_path: Path, curated: Database) -> N
     inv = inventory(tmp_path, [req], config=config)
     VulnCollector(source=curated).collect(inv)
     section = inv.sections["vulnerabilities"]
-    (s,) = section["suppressed"]
-    assert (s["id"], s["by"], s["expires"]) == ("PYSEC-2018-28", "exception", "2026-01-01")
+    assert section["suppressed"] == []  # exceptions waive results in the policy engine, they do not hide data
+    (w,) = section["exceptions"]
+    assert (w["id"], w["expires"], w["vulnerability"]) == (
+        "PYSEC-2018-28",
+        "2026-01-01",
+        "GHSA-x84v-xcm2-53pg",
+    )
     (gone,) = section["expired_exceptions"]
     assert gone["vulnerability"] == "CVE-2023-32681"
-    active = [f for f in inv.annotations[req.ref]["vulnerabilities"] if not f["suppressed"]]
-    assert [f["id"] for f in active] == ["PYSEC-2023-74"]
+    by_id = {f["id"]: f for f in inv.annotations[req.ref]["vulnerabilities"]}
+    assert by_id["PYSEC-2018-28"]["exception"]["reason"] == "not reachable"
+    assert by_id["PYSEC-2023-74"]["exception"] is None
     # What the policy engine needs to apply exceptions to results: every id and alias on the finding.
-    assert "CVE-2023-32681" in active[0]["ids"]
+    assert "CVE-2023-32681" in by_id["PYSEC-2023-74"]["ids"]
+
+
+def test_exception_waives_the_rule_result_in_gate_check(tmp_path: Path) -> None:
+    if not CURATED.is_dir():
+        pytest.skip("shared fixtures not available")
+    from click.testing import CliRunner
+
+    from gate.cli import cli
+
+    (tmp_path / "requirements.txt").write_text("requests==2.19.0\n")
+    (tmp_path / "gate.toml").write_text(
+        '[[exceptions]]\nrule = "vulns.*"\nmatch = "pkg:pypi/requests*"\nvulnerability = "CVE-2018-18074"\n'
+        'reason = "redirects never leave our host"\nexpires = 2026-06-30\n'
+    )
+    out = tmp_path / "report.json"
+    res = CliRunner().invoke(
+        cli,
+        [
+            "check",
+            str(tmp_path),
+            "--vuln-db",
+            str(CURATED),
+            "--vuln-db-max-age",
+            "1000000",
+            "--format",
+            "json",
+            "-o",
+            str(out),
+            "-q",
+        ],
+    )
+    assert res.exit_code in (0, 1), res.output
+    report = json.loads(out.read_text())
+    text = json.dumps(report)
+    if "PYSEC-2018-28" not in text:
+        pytest.skip("the Python inventory did not report requirements.txt pins")
+    results = [r for r in report.get("results", []) if str(r.get("code", "")).startswith("vulns.")]
+    waived = [r for r in results if r.get("evidence", {}).get("vulnerability") == "PYSEC-2018-28"]
+    assert waived and all(r.get("kind") != "deny" for r in waived), waived
+    assert any(r.get("kind") == "deny" and r["evidence"]["vulnerability"] == "PYSEC-2023-74" for r in results)
 
 
 def test_sbom_vulnerabilities_validate_strictly(tmp_path: Path, curated: Database) -> None:
