@@ -125,3 +125,16 @@ def test_services_for_hosted_apis() -> None:
     ollama = next(s for s in inv.services if s.provider == "ollama")
     assert ollama.authenticated is False
     assert any(e["kind"] == "api" and e["provider"] == "openai" for e in inv.sections["ai"])
+
+
+@pytest.mark.parametrize("name", ["py_loaders", "ts_server", "config_models"])
+def test_deterministic_and_relative(name: str) -> None:
+    first, second = _run(name), _run(name)
+    a = json.dumps(
+        {"ai": first.sections["ai"], "runs": [c.to_json() for c in first.components]}, sort_keys=True
+    )
+    b = json.dumps(
+        {"ai": second.sections["ai"], "runs": [c.to_json() for c in second.components]}, sort_keys=True
+    )
+    assert a == b
+    assert str(PROJECTS) not in a  # paths in evidence are relative to the target
