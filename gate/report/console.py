@@ -54,9 +54,11 @@ def _print(console: Console, outcome: Outcome, evaluation: Evaluation) -> None:
     c = counts(evaluation)
     if c["deny"] or c["warn"] or c["excepted"]:
         console.print(_table(outcome, evaluation))
-    for col in failed_collectors(outcome):
-        errs = "; ".join(e.get("message", "") for e in col.get("errors", [])) or col.get("reason") or ""
-        console.print(f"[red]collector {col['name']} {col['status']}[/]: {errs}")
+    if not any(r.code.startswith("core.collector_") for r in evaluation.results if r.kind == "deny"):
+        # Normally the core rules report these; say it here when the policy set did not.
+        for col in failed_collectors(outcome):
+            errs = "; ".join(e.get("message", "") for e in col.get("errors", [])) or col.get("reason") or ""
+            console.print(f"[red]collector {col['name']} {col['status']}[/]: {errs}")
     console.print(
         f"{_DECISION[evaluation.decision]} {name}: {c['deny']} blocking, {c['warn']} warnings, "
         f"{c['success']} rules passed, {c['excepted']} excepted, {len(doc.get('components', []))} components"
