@@ -92,9 +92,9 @@ class VulnCollector:
                     )
                 )
                 continue
-            if not c.version:
+            if not c.version or not c.pinned:
                 unchecked.append(
-                    _unchecked(c, "no-version", "no version to check (not pinned or not locked)")
+                    _unchecked(c, "no-version", "no exact version to check (not pinned or not locked)")
                 )
                 continue
             try:

@@ -46,6 +46,12 @@ MAX_ZIP_MEMBERS = 2_000_000
 MAX_ZIP_TOTAL = 8 * 1024 * 1024 * 1024
 
 
+def _shown(path: Path) -> str:
+    """A path for messages that end up in evidence: the home directory as ``~`` (no user names)."""
+    text, home = str(path), str(Path.home())
+    return "~" + text[len(home) :] if home != "/" and text.startswith(home + os.sep) else text
+
+
 def default_path() -> Path:
     """``GATE_VULN_DB``, else ``$GATE_CACHE_DIR/vulndb``, else ``$XDG_CACHE_HOME/gate/vulndb``
     (``~/.cache/gate/vulndb``)."""
@@ -192,7 +198,7 @@ class Database:
     def open(cls, path: Path) -> Database:
         """Open whichever shape ``path`` is; a missing, corrupt or half-written database is a SourceError."""
         if not path.exists():
-            raise SourceError(f"no vulnerability database at {path} (run `gate db update`)")
+            raise SourceError(f"no vulnerability database at {_shown(path)} (run `gate db update`)")
         if path.is_file():
             db = cls(path, "zip")
             with no_gc():

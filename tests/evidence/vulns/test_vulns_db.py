@@ -177,6 +177,7 @@ def test_duplicate_ids_keep_latest(tmp_path: Path) -> None:
 def test_unchecked_reasons(tmp_path: Path) -> None:
     comps = [
         component("PyPI", "requests", None),
+        component("PyPI", "anyio", ">=4", pinned=False),
         component("PyPI", "requests", "not a version!"),
         component("cargo", "serde", "1.0.0"),
     ]
@@ -186,7 +187,7 @@ def test_unchecked_reasons(tmp_path: Path) -> None:
     run = VulnCollector().collect(inv)
     assert run.status == "ok"
     codes = sorted(u["reason_code"] for u in inv.sections["vulnerabilities"]["unchecked"])
-    assert codes == ["no-version", "unknown-ecosystem", "unparseable-version"]
+    assert codes == ["no-version", "no-version", "unknown-ecosystem", "unparseable-version"]
     for c in comps:
         assert inv.annotations[c.ref]["vulnerabilities_checked"] is False
 
