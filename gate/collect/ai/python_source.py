@@ -356,7 +356,7 @@ class PythonAnalyser:
                 if isinstance(child, ast.Call):
                     calls.append((child, func, cls))
                 elif isinstance(child, ast.Assign | ast.AnnAssign):
-                    if isinstance(child.value, ast.Call):
+                    if isinstance(child.value, ast.Call | ast.BoolOp | ast.IfExp):
                         assigns.append((child, func, cls))
                 elif isinstance(child, ast.Import):
                     for a in child.names:
@@ -806,8 +806,7 @@ class PythonAnalyser:
         clients: dict[tuple[int, str], str] = {}
         uses_chroma = any(v.split(".")[0] == "chromadb" for v in mod.imports.values())
         for assign, afunc, acls in mod.assign_calls:
-            cq = self.qualify(assign.value.func, mod) or ""
-            prov: str | None = self._provider_ctors.get(cq)
+            prov: str | None = self._ctor_provider(assign.value, mod)
             if prov:
                 targets = assign.targets if isinstance(assign, ast.Assign) else [assign.target]
                 for t in targets:
@@ -835,11 +834,31 @@ class PythonAnalyser:
             if q == "chromadb.utils.embedding_functions.DefaultEmbeddingFunction":
                 yield _implicit_chroma(mod.rel, node.lineno, q)
 
+    def _ctor_provider(self, expr: ast.expr | None, mod: ModuleInfo) -> str | None:
+        """The hosted API whose client ``expr`` builds: ``OpenAI()``, ``client or Mistral(...)``,
+        ``Anthropic() if key else None``."""
+        calls: list[ast.Call] = []
+        if isinstance(expr, ast.Call):
+            calls = [expr]
+        elif isinstance(expr, ast.BoolOp):
+            calls = [v for v in expr.values if isinstance(v, ast.Call)]
+        elif isinstance(expr, ast.IfExp):
+            calls = [v for v in (expr.body, expr.orelse) if isinstance(v, ast.Call)]
+        for call in calls:
+            q = self.qualify(call.func, mod) or ""
+            prov = self._provider_ctors.get(q) or self._provider_ctors.get(_short_path(q))
+            if prov:
+                return prov
+        return None
+
     def _loader(self, q: str | None) -> Loader | None:
         if not q:
             return None
         if q in LOADERS:
             return LOADERS[q]
+        # imported from a submodule (sentence_transformers.cross_encoder.CrossEncoder): the public name
+        if _short_path(q) in LOADERS:
+            return LOADERS[_short_path(q)]
         # chromadb re-exports its embedding functions under several paths
         short = q.rsplit(".", 1)[-1]
         if q.startswith("chromadb.") and f"chromadb.utils.embedding_functions.{short}" in LOADERS:
@@ -1065,10 +1084,9 @@ class PythonAnalyser:
                 for t in texts:
                     if t.startswith("self.") and ctx.cls is not None:
                         for expr, _meth in ctx.cls.self_attrs.get(t.split(".")[1], []):
-                            if isinstance(expr, ast.Call):
-                                provider = self._provider_ctors.get(self.qualify(expr.func, ctx.mod) or "")
-                                if provider:
-                                    break
+                            provider = self._ctor_provider(expr, ctx.mod)
+                            if provider:
+                                break
                     if provider:
                         break
         if provider is None:
@@ -1107,6 +1125,15 @@ class PythonAnalyser:
                 defined=c.origin,
                 extra={"method": method},
             )
+
+
+def _short_path(q: str) -> str:
+    """``pkg.sub.module.Name`` -> ``pkg.Name``: the top-level export of a class imported from a submodule.
+    Classes only (``torch.hub.load`` is not ``torch.load``)."""
+    parts = q.split(".")
+    if len(parts) > 2 and parts[-1][:1].isupper() and not any(p[:1].isupper() for p in parts[:-1]):
+        return f"{parts[0]}.{parts[-1]}"
+    return q
 
 
 def _kwarg(call: ast.Call, name: str) -> ast.expr | None:
