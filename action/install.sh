@@ -15,6 +15,8 @@ else
   rm -rf "$venv"
   "$python" -m venv "$venv"
   if command -v uv >/dev/null 2>&1; then
+    # The system's certificate store, as pip uses it (corporate proxies and mirrors install their CA there).
+    export UV_NATIVE_TLS=${UV_NATIVE_TLS:-1}
     uv pip install --python "$venv/bin/python" --quiet --require-hashes --no-deps -r "$requirements"
     uv pip install --python "$venv/bin/python" --quiet --no-deps --no-build-isolation "$action_path"
   else

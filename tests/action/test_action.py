@@ -98,3 +98,30 @@ def test_injection_in_policy_input_lines(runner: dict[str, Path]) -> None:
     assert run.exit_code == 2  # a policy path that does not exist is a usage error, taken literally
     assert "$(touch pwned6)" in run.stderr
     assert not (ws / "pwned6").exists() and not (ws / "pwned7").exists()
+
+
+def test_passing_example_succeeds_with_outputs_and_summary(
+    runner: dict[str, Path], shared_fixtures: Path
+) -> None:
+    # A real OSV snapshot (PyPA advisory database, 2024-10-10) as the offline database; its age is accepted
+    # explicitly, as an air-gapped mirror's would be.
+    (runner["workspace"] / "snapshot-age.json").write_text('{"vulns": {"max_db_age_days": 100000}}')
+    run = _run(
+        runner,
+        {
+            "path": "examples/notes-server",
+            "output-dir": "out-pass",
+            "vuln-db": str(shared_fixtures / "osv/pypa-advisory-db-2024-10-10.zip"),
+            "data": "snapshot-age.json",
+            "args": "--vuln-db-max-age 100000",
+        },
+    )
+    assert run.exit_code == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert run.outputs["decision"] == "pass"
+    assert run.outputs["exit-code"] == "0"
+    assert "## gate: PASSED" in run.summary
+    assert not [line for line in run.stdout.splitlines() if line.startswith("::error")]
+    report = json.loads((runner["workspace"] / run.outputs["report"]).read_text())
+    assert report["summary"]["deny"] == 0
+    bom = json.loads((runner["workspace"] / run.outputs["sbom"]).read_text())
+    assert bom["metadata"]["component"]["name"] == "notes-mcp-server"
