@@ -9,6 +9,10 @@ Usage::
 
     python -m gate.collect.ai.knowledge_refresh fastembed /path/to/unpacked/fastembed
     python -m gate.collect.ai.knowledge_refresh transformers /path/to/transformers/pipelines/__init__.py
+    python -m gate.collect.ai.knowledge_refresh transformersjs /path/to/package/src/pipelines.js
+
+- transformers.js ``pipeline(task)`` likewise (``SUPPORTED_TASKS`` in ``src/pipelines.js``, read with
+  tree-sitter).
 """
 
 from __future__ import annotations
@@ -90,7 +94,53 @@ def extract_pipeline_defaults(path: Path) -> dict[str, dict[str, str]]:
     return dict(sorted(tasks.items()))
 
 
+def extract_transformersjs_defaults(path: Path) -> dict[str, dict[str, str]]:
+    from gate.collect.ai.ts_source import _descendants, _key, _parser, _text
+
+    tree = _parser("js").parse(path.read_bytes())
+    tasks: dict[str, dict[str, str]] = {}
+    aliases: dict[str, str] = {}
+    for decl in _descendants(tree.root_node, ("variable_declarator",)):
+        name = _text(decl.child_by_field_name("name"))
+        if name not in ("SUPPORTED_TASKS", "TASK_ALIASES"):
+            continue
+        objs = list(_descendants(decl, ("object",)))
+        if not objs:
+            continue
+        for pair in objs[0].named_children:
+            if pair.type != "pair":
+                continue
+            task = _key(pair)
+            value = pair.child_by_field_name("value")
+            if name == "TASK_ALIASES" and value is not None and value.type == "string":
+                aliases[task] = _text(value)[1:-1]
+                continue
+            if value is None or value.type != "object":
+                continue
+            for inner in value.named_children:
+                if inner.type == "pair" and _key(inner) == "default":
+                    dv = inner.child_by_field_name("value")
+                    for mp in dv.named_children if dv is not None else []:
+                        mv = mp.child_by_field_name("value") if mp.type == "pair" else None
+                        if (
+                            mp.type == "pair"
+                            and _key(mp) == "model"
+                            and mv is not None
+                            and mv.type == "string"
+                        ):
+                            tasks[task] = {"model": _text(mv)[1:-1]}
+    for alias, task in aliases.items():
+        if task in tasks:
+            tasks[alias] = dict(tasks[task])
+    return dict(sorted(tasks.items()))
+
+
 if __name__ == "__main__":
     what, where = sys.argv[1], Path(sys.argv[2])
-    table = extract(where) if what == "fastembed" else extract_pipeline_defaults(where)
+    extractors = {
+        "fastembed": extract,
+        "transformers": extract_pipeline_defaults,
+        "transformersjs": extract_transformersjs_defaults,
+    }
+    table = extractors[what](where)
     print(json.dumps(table, indent=2))

@@ -291,6 +291,23 @@ class TsFile:
             args = _args(call)
             text = _text(fn)
             target = None
+            if text in locals_ and text == "pipeline" and len(args) == 1:
+                # pipeline(task) without a model: the library's default model for the task
+                table = knowledge().get("transformersjs_pipeline_defaults", {}).get(self.imports[text], {})
+                for task in self.resolve(args[0]):
+                    entry = table.get(task.value)
+                    if entry:
+                        yield Reference(
+                            kind="embedding" if task.value == "feature-extraction" else "model",
+                            source="hub",
+                            value=entry["model"],
+                            file=self.rel,
+                            line=call.start_point[0] + 1,
+                            api=f"transformers.js:pipeline({task.value})",
+                            library=self.imports[text],
+                            extra={"note": f"transformers.js default for the {task.value!r} task"},
+                        )
+                continue
             if text in locals_ and self.imports.get(text) and text == "pipeline" and len(args) > 1:
                 target = args[1]
             elif text.endswith(".from_pretrained") and text.split(".")[0] in locals_ and args:
