@@ -45,12 +45,35 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / "target"
         shutil.copytree(args.target, work)
-        env = dict(os.environ, GATE_CACHE_DIR=str(Path(tmp) / "cache"), FETCH_LICENSE="false",
-                   CDXGEN_DEBUG_MODE="", NODE_NO_WARNINGS="1")
-        gate_cmd = [gate, "check", str(work), "--format", "json", "-o", str(Path(tmp) / "report.json"),
-                    "--sbom-output", str(Path(tmp) / "gate.cdx.json")]
-        cdx_cmd = [args.cdxgen, "-t", args.cdxgen_type, "--lifecycle", "pre-build", "--no-install-deps",
-                   "-o", str(Path(tmp) / "cdxgen.json"), str(work)]
+        env = dict(
+            os.environ,
+            GATE_CACHE_DIR=str(Path(tmp) / "cache"),
+            FETCH_LICENSE="false",
+            CDXGEN_DEBUG_MODE="",
+            NODE_NO_WARNINGS="1",
+        )
+        gate_cmd = [
+            gate,
+            "check",
+            str(work),
+            "--format",
+            "json",
+            "-o",
+            str(Path(tmp) / "report.json"),
+            "--sbom-output",
+            str(Path(tmp) / "gate.cdx.json"),
+        ]
+        cdx_cmd = [
+            args.cdxgen,
+            "-t",
+            args.cdxgen_type,
+            "--lifecycle",
+            "pre-build",
+            "--no-install-deps",
+            "-o",
+            str(Path(tmp) / "cdxgen.json"),
+            str(work),
+        ]
         timed(gate_cmd, env)  # warm the file cache and Python's bytecode cache
         timed(cdx_cmd, env)
         gate_times = [timed(gate_cmd, env) for _ in range(args.runs)]
