@@ -31,7 +31,7 @@ from gate.evidence.artifacts.pickles import PickleScan, merge_scans, scan_pickle
 from gate.safeio import parse_json
 
 MiB = 1024 * 1024
-SAFETENSORS_MAX_HEADER = 100 * MiB  # the safetensors library's own limit
+SAFETENSORS_MAX_HEADER = 32 * MiB  # below the library's 100 MB: real headers are < 1 MiB; parsing 100 MB of JSON takes ~1 GB
 GGUF_MAX_TENSORS = 1_000_000
 GGUF_MAX_KV = 1_000_000
 GGUF_MAX_HEADER_BYTES = 512 * MiB
