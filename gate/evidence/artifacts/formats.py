@@ -31,7 +31,9 @@ from gate.evidence.artifacts.pickles import PickleScan, merge_scans, scan_pickle
 from gate.safeio import parse_json
 
 MiB = 1024 * 1024
-SAFETENSORS_MAX_HEADER = 32 * MiB  # below the library's 100 MB: real headers are < 1 MiB; parsing 100 MB of JSON takes ~1 GB
+SAFETENSORS_MAX_HEADER = (
+    32 * MiB
+)  # below the library's 100 MB: real headers are < 1 MiB; parsing 100 MB of JSON takes ~1 GB
 GGUF_MAX_TENSORS = 1_000_000
 GGUF_MAX_KV = 1_000_000
 GGUF_MAX_HEADER_BYTES = 512 * MiB
@@ -489,17 +491,27 @@ ONNX_GRAPH_SCAN_LIMIT = 256 * MiB
 
 def _onnx_external_data(fh: IO[bytes], n: int) -> set[str]:
     """Paths of tensors stored outside the model (``external_data`` entries keyed ``location``): found in
-    the graph's bytes (bounded) without a full protobuf parse."""
+    the graph's bytes, read in chunks (bounded memory), without a full protobuf parse."""
     if n > ONNX_GRAPH_SCAN_LIMIT:
         fh.seek(n, 1)
         return set()
-    body = fh.read(n)
-    out = set()
-    for m in _ONNX_LOCATION.finditer(body):
-        length = m.group(1)[0]
-        value = body[m.end() : m.end() + length]
-        out.add(value.decode("utf-8", "replace"))
+    out: set[str] = set()
+    chunk, overlap = 8 * MiB, 160
+    tail = b""
+    left = n
+    while left > 0:
+        data = fh.read(min(chunk, left))
+        if not data:
+            break
+        left -= len(data)
+        buf = tail + data
+        for m in _ONNX_LOCATION.finditer(buf):
+            length = m.group(1)[0]
+            if m.end() + length <= len(buf):
+                out.add(buf[m.end() : m.end() + length].decode("utf-8", "replace"))
+        tail = buf[-overlap:]
         if len(out) > 10_000:
+            fh.seek(left, 1)
             break
     return out
 
