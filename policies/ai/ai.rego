@@ -172,6 +172,31 @@ warn_pickle_model := [result |
 ]
 
 # METADATA
+# title: Keras model with Lambda layers
+# description: >-
+#   A Keras model (.keras or H5) contains Lambda layers, which store serialized Python code that runs when
+#   the model is loaded (unless the loader enforces Keras 3 safe mode, which older H5 loading paths do not).
+# custom:
+#   short_name: keras_lambda
+#   severity: high
+#   solution: >-
+#     Rebuild the model without Lambda layers (use registered custom layers), or load it only with
+#     safe_mode=True in Keras 3 after reviewing the layer's code.
+#   collections: [minimal, recommended, strict]
+deny_keras_lambda := [result |
+	some e in _entries
+	"keras-lambda" in object.get(e, "risks", [])
+	result := {
+		"code": "ai.keras_lambda",
+		"msg": sprintf("%s contains Keras Lambda layers (serialized code run on load)", [e.name]),
+		"component": e.id,
+		"location": _file_location(e),
+		"evidence": {"format": e.format, "risks": e.risks},
+		"source": "ai",
+	}
+]
+
+# METADATA
 # title: Hub model or dataset not pinned to a revision
 # description: >-
 #   A Hugging Face model or dataset is loaded by name without a commit revision, so the repository's

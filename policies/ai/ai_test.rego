@@ -94,6 +94,14 @@ test_allowlisted_partial_scan_is_not_unsafe if {
 	count(results) == 0
 }
 
+test_keras_lambda_denied if {
+	doc := {"ai": [_e({"id": "gate:k", "name": "models/m.keras", "format": "keras", "pickle_based": false, "pickle_scan": null, "risks": ["keras-lambda"]})]}
+	results := ai.deny_keras_lambda with input as doc
+	count(results) == 1
+	some r in results
+	r.code == "ai.keras_lambda"
+}
+
 test_services_are_not_models if {
 	results := array.concat(ai.warn_unpinned, ai.warn_pickle_model) with input as _doc
 	count([r | some r in results; r.component == "gate:svc"]) == 0

@@ -207,6 +207,7 @@ def build(
             "env_override": None,
             "format": None,
             "hashes": [],
+            "risks": [],
         }
         for p in problems
     ]
@@ -410,9 +411,19 @@ def _section_entry(c: Component) -> dict[str, Any]:
         "provider": ai["provider"],
         "library": ai["library"],
         "problems": ai.get("problems", []),
+        "risks": _risks(ai),
         "locations": [loc.to_json() for loc in c.locations],
         "projects": list(c.projects),
     }
+
+
+def _risks(ai: dict[str, Any]) -> list[str]:
+    """Ways a file can run code when loaded other than pickle globals (judged by policy)."""
+    details = ai.get("details") or {}
+    out = []
+    if details.get("lambda_layers"):
+        out.append("keras-lambda")
+    return out
 
 
 def _service_entry(s: Service) -> dict[str, Any]:
@@ -438,6 +449,7 @@ def _service_entry(s: Service) -> dict[str, Any]:
         "authenticated": s.authenticated,
         "library": [],
         "problems": [],
+        "risks": [],
         "locations": [loc.to_json() for loc in s.locations],
         "projects": list(s.projects),
     }

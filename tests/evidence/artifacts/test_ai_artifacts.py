@@ -214,3 +214,12 @@ def test_collector_reports_hostile_files_and_symlink(tmp_path: Path) -> None:
     assert by_name["models/linked.bin"]["problems"]
     # the symlink target is never read: no component for it
     assert not any(c.name.endswith("secret.bin") for c in inv.components)
+
+
+def test_keras_lambda_reaches_the_section(tmp_path: Path) -> None:
+    gen.keras_zip(tmp_path / "m.keras", lambda_layer=True)
+    gen.keras_zip(tmp_path / "plain.keras")
+    inv = Inventory(Settings(target=tmp_path))
+    AICollector().collect(inv)
+    risks = {e["name"]: e["risks"] for e in inv.sections["ai"]}
+    assert risks == {"m.keras": ["keras-lambda"], "plain.keras": []}
