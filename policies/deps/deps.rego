@@ -24,6 +24,11 @@ _first(arr, fallback) := arr[0] if {
 	count(arr) > 0
 } else := fallback
 
+# concat, not sprintf with a literal default: regopy's sprintf has produced invalid JSON there.
+_source_url(c) := c.source.url if {
+	is_string(c.source.url)
+} else := "no URL"
+
 _version(c) := c.version if {
 	is_string(c.version)
 } else := "no version"
@@ -147,11 +152,12 @@ deny_missing_hash_strict := [result |
 #   collections: [recommended]
 warn_non_registry_source := [result |
 	some c in input.components
+	_package_types[c.type]
 	_non_registry[c.source.kind]
 	not _allowed_non_registry[c.name]
 	result := {
 		"code": "deps.non_registry_source",
-		"msg": sprintf("%s comes from a %s source (%s)", [c.name, c.source.kind, object.get(c.source, "url", "no URL")]),
+		"msg": concat("", [c.name, " comes from a ", c.source.kind, " source (", _source_url(c), ")"]),
 		"component": c.ref,
 		"location": _first(c.locations, null),
 		"evidence": {"name": c.name, "source": c.source},

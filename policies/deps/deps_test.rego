@@ -89,3 +89,13 @@ test_clean_project_passes if {
 	clean := {"components": [_component({})], "manifests": [], "lockfiles": [{"path": "uv.lock"}]}
 	count(deps.deny_unpinned) + count(deps.deny_no_lockfile) + count(deps.warn_missing_hash) == 0 with input as clean
 }
+
+test_local_model_files_are_not_dependencies_from_paths if {
+	doc := {"components": [
+		_component({"ref": "gate:model", "name": "models/encoder.onnx", "type": "machine-learning-model", "source": {"kind": "path"}}),
+		_component({"ref": "gate:lib", "name": "locallib", "source": {"kind": "path"}}),
+	]}
+	results := deps.warn_non_registry_source with input as doc
+	{r.component | some r in results} == {"gate:lib"}
+	{r.msg | some r in results} == {"locallib comes from a path source (no URL)"}
+}
