@@ -163,6 +163,8 @@ def no_gc() -> Iterator[None]:
     cost. What was built is then frozen (moved out of the collector's generations; the records hold no
     reference cycles, so nothing leaks), else the first collection after re-enabling scans it all."""
     enabled = gc.isenabled()
+    if enabled:
+        gc.collect(1)  # cheap (young generations only): garbage from before is not frozen with the rest
     gc.disable()
     try:
         yield
