@@ -92,6 +92,7 @@ class FakeOsv:
                 self.by_name.setdefault((eco, _name(eco, pkg.get("name", ""))), []).append(r)
         self.requests: list[tuple[str, str]] = []
         self.fail_next = 0
+        self.reply_override: Any = None  # a fixed querybatch reply (malformed-reply tests)
         self.fail_status = 503
         self.server: ThreadingHTTPServer | None = None
 
@@ -135,6 +136,8 @@ class FakeOsv:
                         pkg.get("ecosystem", ""), pkg.get("name", ""), body.get("version", "")
                     )
                     self._send(200, {"vulns": vulns} if vulns else {})
+                elif self.path == "/v1/querybatch" and fake.reply_override is not None:
+                    self._send(200, fake.reply_override)
                 elif self.path == "/v1/querybatch":
                     results = []
                     for q in body.get("queries", []):

@@ -101,6 +101,27 @@ def test_api_unreachable_is_incomplete_never_clean(tmp_path: Path, fake: Any) ->
     assert VulnCollector(source=dead).collect(inv).status == "incomplete"
 
 
+@pytest.mark.parametrize(
+    "reply",
+    [
+        {"results": []},  # fewer results than queries
+        {"nope": 1},
+        [1, 2, 3],
+        {"results": [{"vulns": [{"id": "PYSEC-0000-DOES-NOT-EXIST"}]}]},  # an id the server cannot serve
+        {"results": [{"vulns": [{"id": "PYSEC-2018-28"}], "next_page_token": "abc"}]},  # truncated answer
+    ],
+)
+def test_api_malformed_replies_are_unchecked(tmp_path: Path, fake: Any, reply: Any) -> None:
+    fake.reply_override = reply
+    api = ApiSource(fake.url, cache_dir=None, timeout=5, retries=1)
+    c = component("PyPI", "requests", "2.19.0")
+    inv = inventory(tmp_path, [c])
+    run = VulnCollector(source=api).collect(inv)
+    assert run.status == "incomplete"
+    assert "vulnerabilities" not in inv.annotations[c.ref]
+    assert inv.sections["vulnerabilities"]["unchecked"][0]["reason_code"] == "no-data"
+
+
 def test_auto_source_uses_the_api_only_with_network(
     tmp_path: Path, fake: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
