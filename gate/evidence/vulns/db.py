@@ -285,6 +285,9 @@ class Database:
             self.ecosystems[eco] = {
                 k: entry.get(k) for k in ("records", "withdrawn", "url", "sha256", "downloaded", "size")
             }
+            url = str(entry.get("url") or "")
+            if url.startswith("file://"):  # an imported local file: its name, not this machine's path
+                self.ecosystems[eco]["url"] = "file://" + url.rsplit("/", 1)[-1]
         self.as_of = oldest
 
     def records_for(self, ecosystem: str, key: str) -> list[dict[str, Any]]:
