@@ -369,22 +369,23 @@ class Database:
 
 def build_store(records: Iterator[tuple[str, dict[str, Any]]], ecosystem: str, dest: Path) -> dict[str, Any]:
     """Write ``records.jsonl`` and ``index.json`` for one ecosystem into ``dest``; return counts and file
-    digests for the manifest. Duplicated ids keep the latest ``modified``."""
-    by_id: dict[str, dict[str, Any]] = {}
-    for _, record in records:
-        prev = by_id.get(record["id"])
-        if prev is None or str(record.get("modified", "")) > str(prev.get("modified", "")):
-            by_id[record["id"]] = record
+    digests for the manifest.
+
+    Streams: each record is written as it is read (OSV's npm ``all.zip`` holds hundreds of thousands), so
+    memory holds the index, not the records. A duplicated id keeps the copy with the latest ``modified``: the
+    index points at it and the older line is left unreferenced."""
     dest.mkdir(parents=True, exist_ok=True)
-    index: dict[str, list[list[int]]] = {}
-    withdrawn = 0
+    spans: dict[str, tuple[int, int, str, tuple[str, ...], bool]] = {}  # id -> offset, length, modified, keys
     offset = 0
+    digest = hashlib.sha256()
     with (dest / "records.jsonl").open("wb") as fh:
-        for rid in sorted(by_id):
-            record = by_id[rid]
-            if record.get("withdrawn"):
-                withdrawn += 1
-            keys = sorted(k for e, k in package_keys(record) if e == ecosystem)
+        for _, record in records:
+            rid = record["id"]
+            modified = str(record.get("modified", ""))
+            prev = spans.get(rid)
+            if prev is not None and modified <= prev[2]:
+                continue
+            keys = tuple(sorted(k for e, k in package_keys(record) if e == ecosystem))
             # Precomputed version keys of each affected entry's ``versions`` list (aligned by index).
             vkeys = [
                 affected_version_keys(aff, ecosystem)
@@ -395,22 +396,31 @@ def build_store(records: Iterator[tuple[str, dict[str, Any]]], ecosystem: str, d
                 for aff in record.get("affected") or ()
             ]
             stored = {**record, VKEYS: vkeys}
-            line = json.dumps(stored, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
-            fh.write(line + b"\n")
-            for k in keys:
-                index.setdefault(k, []).append([offset, len(line)])
-            offset += len(line) + 1
+            line = (
+                json.dumps(stored, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode() + b"\n"
+            )
+            fh.write(line)
+            digest.update(line)
+            spans[rid] = (offset, len(line) - 1, modified, keys, bool(record.get("withdrawn")))
+            offset += len(line)
         fh.flush()
         os.fsync(fh.fileno())
+    index: dict[str, list[list[int]]] = {}
+    for rid in sorted(spans):
+        start, length, _, keys, _ = spans[rid]
+        for k in keys:
+            index.setdefault(k, []).append([start, length])
+    index_bytes = json.dumps(dict(sorted(index.items())), separators=(",", ":")).encode()
     with (dest / "index.json").open("wb") as fh:
-        fh.write(json.dumps(dict(sorted(index.items())), separators=(",", ":")).encode())
+        fh.write(index_bytes)
         fh.flush()
         os.fsync(fh.fileno())
-    files = {}
-    for fname in ("records.jsonl", "index.json"):
-        data = (dest / fname).read_bytes()
-        files[fname] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-    return {"records": len(by_id), "withdrawn": withdrawn, "packages": len(index), "files": files}
+    files = {
+        "records.jsonl": {"size": offset, "sha256": digest.hexdigest()},
+        "index.json": {"size": len(index_bytes), "sha256": hashlib.sha256(index_bytes).hexdigest()},
+    }
+    withdrawn = sum(1 for v in spans.values() if v[4])
+    return {"records": len(spans), "withdrawn": withdrawn, "packages": len(index), "files": files}
 
 
 def read_manifest(db: Path) -> dict[str, Any] | None:

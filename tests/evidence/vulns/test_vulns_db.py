@@ -265,3 +265,17 @@ def test_update_failures_leave_no_database(tmp_path: Path, kind: str) -> None:
     assert vdb.read_manifest(tmp_path / "db") is None
     assert vdb.status(tmp_path / "db")["status"] == "missing"
     assert not any(p.name.startswith(".tmp-") for p in (tmp_path / "db").iterdir())
+
+
+def test_managed_store_keeps_latest_duplicate(tmp_path: Path) -> None:
+    z = tmp_path / "all.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("new.json", json.dumps(_record("PYSEC-1", fixed="3.0", modified="2024-01-01T00:00:00Z")))
+        zf.writestr("old.json", json.dumps(_record("PYSEC-1", fixed="2.0", modified="2020-01-01T00:00:00Z")))
+        zf.writestr("other.json", json.dumps(_record("PYSEC-2", name="urllib3")))
+    entry = vdb.import_zip(tmp_path / "db", "PyPI", z)
+    assert entry["records"] == 2 and entry["packages"] == 2
+    db = vdb.Database.open(tmp_path / "db")
+    (rec,) = db.records_for("PyPI", "requests")
+    assert rec["affected"][0]["ranges"][0]["events"][1]["fixed"] == "3.0"
+    assert vdb.verify_store(tmp_path / "db") == []
