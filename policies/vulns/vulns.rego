@@ -39,11 +39,36 @@ _warn_rank := _ranks[_cfg.warn_min_severity]
 
 _section := object.get(input, "vulnerabilities", null)
 
-# Every active (not suppressed) finding with its component, its rank and whether a fix exists.
+# Every active (not suppressed) finding with its component, its rank and whether a fix exists. Known
+# malicious packages have a rule of their own.
 _active := [{"c": c, "f": f, "rank": _rank(f.severity), "fix": f.fix_available} |
 	some c in input.components
 	some f in object.get(c, "vulnerabilities", [])
 	not is_object(object.get(f, "suppressed", null))
+	not object.get(f, "malicious", false)
+]
+
+_malicious := [{"c": c, "f": f} |
+	some c in input.components
+	some f in object.get(c, "vulnerabilities", [])
+	not is_object(object.get(f, "suppressed", null))
+	object.get(f, "malicious", false)
+]
+
+# METADATA
+# title: Known malicious package
+# description: >-
+#   A dependency is reported as malicious (OSV MAL- advisories from the OpenSSF malicious-packages
+#   database): typosquats, account takeovers, install-time malware. No version of it should ship.
+# custom:
+#   short_name: malicious
+#   severity: critical
+#   solution: >-
+#     Remove the package and every artifact built with it, rotate secrets the build or the server could reach,
+#     and check the lockfile for how it got in (a typo, a hijacked dependency).
+#   collections: [minimal, recommended, strict]
+deny_malicious := [_result("vulns.malicious", a, "; known malicious package") |
+	some a in _malicious
 ]
 
 _result(code, a, what) := {

@@ -53,6 +53,7 @@ _doc := {
 		_component("unrated", [_finding({"id": "PYSEC-9", "severity": "unknown", "score": null, "vector": null})]),
 		_component("suppressed", [_finding({"severity": "critical", "suppressed": {"by": "vex", "justification": "code_not_reachable"}})]),
 		_component("clean", []),
+		_component("typosquat", [_finding({"id": "MAL-2025-1234", "aliases": [], "ids": ["MAL-2025-1234"], "severity": "critical", "fixed_versions": [], "fix_available": false, "fix_suggestion": null, "malicious": true})]),
 	],
 	"vulnerabilities": _section(_ok_db, [{"ref": "pkg:pypi/x", "name": "x", "version": null, "reason_code": "no-version", "reason": "no version to check"}]),
 }
@@ -137,5 +138,20 @@ test_suppressed_findings_never_reported if {
 	results := array.concat(vulns.deny_fixable, array.concat(vulns.deny_unfixed, vulns.warn_vulnerable)) with input as _doc
 	every r in results {
 		r.component != "pkg:pypi/suppressed@1.0"
+	}
+}
+
+test_malicious_package_denied_once if {
+	results := vulns.deny_malicious with input as _doc
+	count(results) == 1
+	some r in results
+	r.code == "vulns.malicious"
+	r.component == "pkg:pypi/typosquat@1.0"
+}
+
+test_malicious_package_not_reported_again if {
+	results := array.concat(vulns.deny_unfixed, vulns.warn_vulnerable) with input as _doc
+	every r in results {
+		r.component != "pkg:pypi/typosquat@1.0"
 	}
 }

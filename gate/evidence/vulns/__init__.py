@@ -17,7 +17,7 @@ What policy sees (``gate/input/v1``):
          "ids": [...every id and alias...], "records": ["PYSEC-2018-28"], "summary": "...",
          "severity": "critical|high|medium|low|none|unknown", "score": 7.5, "vector": "CVSS:3.1/...",
          "severity_source": "CVSS_V4|CVSS_V3|database|CVSS_V2|null",
-         "fixed_versions": ["2.20.0"], "fix_available": true,
+         "fixed_versions": ["2.20.0"], "fix_available": true, "malicious": false (OSV MAL- reports),
          "fix_suggestion": {"tool": "pip-audit", "upgrade_to": "2.31.0", "resolves": 2} | {"skip_reason": ...},
          "published": "...", "modified": "...",
          "source": {"kind": "managed|zip|directory|osv-api", "database": "...", "file": "...", "records": [...]},
@@ -34,7 +34,7 @@ What policy sees (``gate/input/v1``):
     vulnerability), ``expired_exceptions``,
     ``summary`` (findings, suppressed, components_affected, fixable, by_severity, unchecked), ``pip_audit``.
 
-The rules are ``policies/vulns/vulns.rego`` (``vulns.fixable``, ``vulns.unfixed``, ``vulns.vulnerable``,
+The rules are ``policies/vulns/vulns.rego`` (``vulns.malicious``, ``vulns.fixable``, ``vulns.unfixed``, ``vulns.vulnerable``,
 ``vulns.database``, ``vulns.unchecked``), thresholds in ``data.gate.config.vulns``.
 """
 

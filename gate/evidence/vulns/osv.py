@@ -72,6 +72,7 @@ class Finding:
     source: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     fix_suggestion: dict[str, Any] | None = None
+    malicious: bool = False
     suppressed: dict[str, Any] | None = None
     exception: dict[str, Any] | None = None
 
@@ -89,6 +90,7 @@ class Finding:
             **self.severity.to_json(),
             "fixed_versions": list(self.fixed),
             "fix_available": bool(self.fixed),
+            "malicious": self.malicious,
             "published": self.published,
             "modified": self.modified,
             "source": dict(sorted(self.source.items())),
@@ -472,7 +474,8 @@ def group_matches(matches: Iterable[Match], source: dict[str, Any], ecosystem: s
                 aliases=sorted(ids - {primary}),
                 records=sorted(m.id for m in members),
                 summary=summary,
-                severity=sevs[-1],
+                severity=_malicious_severity(sevs[-1]) if _is_malicious(ids) else sevs[-1],
+                malicious=_is_malicious(ids),
                 fixed=_sort_versions(ecosystem, list(fixed)),
                 published=min(dates) if dates else None,
                 modified=max(mods) if mods else None,
@@ -481,6 +484,18 @@ def group_matches(matches: Iterable[Match], source: dict[str, Any], ecosystem: s
             )
         )
     return sorted(findings, key=lambda f: f.id)
+
+
+def _is_malicious(ids: Iterable[str]) -> bool:
+    """OSV's malicious-package reports (ossf/malicious-packages) carry ``MAL-`` ids."""
+    return any(i.startswith("MAL-") for i in ids)
+
+
+def _malicious_severity(sev: Severity) -> Severity:
+    # A published malicious package is critical whatever its record rates (most carry no rating at all).
+    if sev.severity == "critical":
+        return sev
+    return Severity("critical", sev.score, sev.vector, "malicious-package")
 
 
 def _sort_versions(ecosystem: str, values: list[str]) -> list[str]:

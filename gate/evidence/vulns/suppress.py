@@ -26,7 +26,7 @@ from gate.purl import normalize_python_name
 from gate.safeio import load_json
 
 # The codes of the bundled vulnerability rules (policies/vulns/vulns.rego).
-RULE_CODES = ("vulns.fixable", "vulns.unfixed", "vulns.vulnerable")
+RULE_CODES = ("vulns.malicious", "vulns.fixable", "vulns.unfixed", "vulns.vulnerable")
 
 CDX_SUPPRESSING = {"not_affected", "false_positive", "resolved", "resolved_with_pedigree"}
 OPENVEX_SUPPRESSING = {"not_affected", "fixed"}

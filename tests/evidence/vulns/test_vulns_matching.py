@@ -208,3 +208,22 @@ def test_alias_groups_are_transitive_and_primary_prefers_pysec() -> None:
     merged = findings[1]
     assert merged.records == ["GHSA-aaaa", "OSV-9", "PYSEC-1"]
     assert merged.aliases == ["CVE-1", "GHSA-aaaa", "OSV-9"]
+
+
+def test_malicious_package_reports_are_critical_and_flagged() -> None:
+    from gate.evidence.vulns.osv import Match
+
+    mal = rec(
+        [{"introduced": "0"}],
+        eco="npm",
+        name="expresss",
+        id="MAL-2025-1234",
+        summary="Malicious code in expresss (npm)",
+    )
+    m = match(mal, "npm", "expresss", "4.0.0", parse("npm", "4.0.0"))
+    assert m is not None
+    (f,) = group_matches([m], {}, "npm")
+    assert f.malicious and f.severity.severity == "critical" and f.severity.source == "malicious-package"
+    assert f.to_json()["malicious"] is True
+    (plain,) = group_matches([Match(rec([{"introduced": "0"}]), ())], {}, "PyPI")
+    assert plain.malicious is False
