@@ -107,6 +107,25 @@ def parse_record(data: bytes, shown: str) -> dict[str, Any] | None:
         raise SourceError(e.diagnostics()) from e
     if not isinstance(value, dict) or not isinstance(value.get("id"), str):
         return None
+    if shown.endswith((".yaml", ".yml")):
+        value = _yaml_times_as_strings(value)
+    return value
+
+
+def _yaml_times_as_strings(value: Any) -> Any:
+    """YAML reads unquoted timestamps (``modified: 2020-01-16T13:15:00Z``) as datetimes; OSV fields are
+    RFC 3339 strings, as in the JSON records."""
+    if isinstance(value, dict):
+        return {k: _yaml_times_as_strings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_yaml_times_as_strings(v) for v in value]
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        text = value.isoformat()
+        return text + "Z"
+    if isinstance(value, dt.date):
+        return value.isoformat()
     return value
 
 

@@ -172,6 +172,7 @@ def audit(
         answers[q] = service.answers.get((q.key, str(q.version))) or Answer(
             unchecked="not answered by the source"
         )
+    _prefetch_first_candidates(source, results)
     suggestions: dict[Query, dict[str, Any]] = {}
     for fix in resolve_fix_versions(service, results):
         q = by_key[(normalize_name("PyPI", fix.dep.name), str(fix.dep.version))]
@@ -184,3 +185,25 @@ def audit(
         else:
             suggestions[q] = {"tool": "pip-audit", "skip_reason": str(getattr(fix, "skip_reason", ""))}
     return answers, suggestions
+
+
+def _prefetch_first_candidates(source: VulnSource, results: dict[Any, list[Any]]) -> None:
+    """Ask the source about every dependency's first candidate fix version in one batch.
+
+    pip-audit's resolver checks each candidate with a separate query; for the OSV API that would be one HTTP
+    request per vulnerable package. The candidate it will try first is known (the highest of the earliest
+    fixes of each vulnerability), so one batch answers them all and the API source keeps the answers."""
+    batch = []
+    for dep, vulns in results.items():
+        earliest = []
+        for v in vulns:
+            above = [f for f in v.fix_versions if f > dep.version]
+            if not above:
+                break
+            earliest.append(min(above))
+        else:
+            if earliest:
+                cand = max(earliest)
+                batch.append(Query("PyPI", dep.name, normalize_name("PyPI", dep.name), str(cand), cand))
+    if batch and getattr(source, "kind", "") == "osv-api":
+        source.query(batch)

@@ -161,3 +161,25 @@ def test_pipeline_end_to_end_document_and_sbom(tmp_path: Path) -> None:
     assert urllib3["vulnerabilities"] == [] and urllib3["vulnerabilities_checked"] is True
     validate(outcome.sbom)
     assert {v["id"] for v in outcome.sbom["vulnerabilities"]} == {"PYSEC-2018-28", "PYSEC-2023-74"}
+
+
+def test_yaml_records_keep_rfc3339_strings(tmp_path: Path) -> None:
+    d = tmp_path / "recs"
+    d.mkdir()
+    (d / "PYSEC-9.yaml").write_text(
+        "id: PYSEC-9\nmodified: 2020-01-16T13:15:00Z\npublished: 2019-10-04T20:15:00Z\n"
+        "affected:\n- package: {name: steam, ecosystem: PyPI}\n  ranges:\n  - type: ECOSYSTEM\n"
+        "    events: [{introduced: '0'}, {fixed: '1.0'}]\n"
+    )
+    db = vdb.Database.open(d)
+    assert db.describe()["as_of"] == "2020-01-16T13:15:00Z"
+    c = component("PyPI", "steam", "0.9")
+    inv = inventory(tmp_path, [c])
+    VulnCollector(source=db).collect(inv)
+    (f,) = inv.annotations[c.ref]["vulnerabilities"]
+    assert (f["published"], f["modified"]) == ("2019-10-04T20:15:00Z", "2020-01-16T13:15:00Z")
+    # ... and a zip of YAML records can be installed as a managed store (its lines are JSON).
+    z = tmp_path / "all.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.write(d / "PYSEC-9.yaml", "PYSEC-9.yaml")
+    assert vdb.import_zip(tmp_path / "db", "PyPI", z)["records"] == 1

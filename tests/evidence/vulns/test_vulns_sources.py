@@ -380,3 +380,18 @@ def test_npm_fix_suggestion(tmp_path: Path, curated: Database) -> None:
     assert all("no fixed version" in f["fix_suggestion"]["skip_reason"] for f in sdk.values())
     (remote,) = inv.annotations[comps[1].ref]["vulnerabilities"]
     assert remote["fix_suggestion"] == {"tool": "gate", "upgrade_to": "0.1.16", "resolves": 1}
+
+
+def test_api_fix_resolution_is_batched(tmp_path: Path, fake: Any) -> None:
+    comps = [
+        component("PyPI", n, v)
+        for n, v in (("requests", "2.19.0"), ("urllib3", "1.24.1"), ("Jinja2", "2.10"), ("PyYAML", "5.3"))
+    ]
+    api = ApiSource(fake.url, cache_dir=None, timeout=5)
+    inv = inventory(tmp_path, comps)
+    assert VulnCollector(source=api).collect(inv).status == "ok"
+    for c in comps:
+        assert all(f["fix_suggestion"].get("upgrade_to") for f in inv.annotations[c.ref]["vulnerabilities"])
+    # The inventory in one batch, every first fix candidate in a second; not one request per package.
+    posts = [r for r in fake.requests if r[0] == "POST"]
+    assert len(posts) == 2, posts
