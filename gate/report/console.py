@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from gate.report.common import component_label, counts, failed_collectors, ordered, where
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from gate.pipeline import Outcome
     from gate.policy.result import Evaluation
 
-_STYLE = {"deny": "bold red", "warn": "yellow", "success": "green"}
+_STYLE = {"deny": "bold red", "warn": "yellow", "success": "green", "excepted": "cyan"}
 _DECISION = {
     "pass": "[bold green]PASS[/]",
     "warn": "[bold yellow]PASS (warnings)[/]",
@@ -37,7 +38,7 @@ def _table(outcome: Outcome, evaluation: Evaluation) -> Table:
             continue
         kind = "excepted" if r.exception is not None else r.kind
         table.add_row(
-            f"[{_STYLE.get(r.kind, '')}]{kind}[/]",
+            Text(kind, style=_STYLE.get(r.kind, "")),
             r.code,
             r.severity,
             component_label(r),

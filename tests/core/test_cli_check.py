@@ -155,3 +155,22 @@ def test_every_format_renders(fmt: str, tmp_path: Path) -> None:
     proc = _gate("check", str(EXAMPLES / "blocked-server"), "--format", fmt, "-o", str(tmp_path / "out"))
     assert proc.returncode == 1, proc.stderr
     assert (tmp_path / "out").read_text().strip()
+
+
+def test_exceptions_waive_results_and_show_in_every_report(tmp_path: Path) -> None:
+    target = tmp_path / "srv"
+    shutil.copytree(EXAMPLES / "blocked-server", target)
+    (target / "gate.toml").write_text(
+        '[[exceptions]]\nrule = "deps.unpinned"\nmatch = "httpx"\nreason = "pinned by the base image"\n'
+        "expires = 2099-12-31\n"
+        '[[exceptions]]\nrule = "deps.unpinned"\nmatch = "mcp"\nreason = "old waiver"\nexpires = 2020-01-01\n'
+    )
+    proc = _gate("check", str(target), "--report", f"json={tmp_path / 'r.json'}")
+    assert proc.returncode == 1, proc.stderr
+    assert "excepted" in proc.stdout and "httpx" in proc.stdout  # the table shows the waived result
+    doc = json.loads((tmp_path / "r.json").read_text())
+    httpx = next(r for r in doc["results"] if r["code"] == "deps.unpinned" and r["component_name"] == "httpx")
+    assert httpx["kind"] == "excepted" and httpx["exception"]["reason"] == "pinned by the base image"
+    mcp = next(r for r in doc["results"] if r["code"] == "deps.unpinned" and r["component_name"] == "mcp")
+    assert mcp["kind"] == "deny"  # the expired exception no longer applies
+    assert doc["exceptions"]["expired"] and doc["summary"]["excepted"] >= 1
