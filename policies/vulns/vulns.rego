@@ -231,14 +231,14 @@ _db_age_problem := [{
 #   solution: Pin and lock the dependency to a released version, or update the database for its ecosystem.
 #   collections: [recommended, strict]
 warn_unchecked := [r |
-	some u in object.get(_section, "unchecked", [])
+	some u in object.get(object.get(input, "vulnerabilities", {}), "unchecked", [])
 	u.reason_code in _cfg.warn_unchecked_reasons
 	_report_unchecked(u)
 	r := {
 		"code": "vulns.unchecked",
 		"msg": concat("", [u.name, " ", _version_text(u), " was not checked for vulnerabilities: ", u.reason]),
 		"component": u.ref,
-		"location": _first(object.get(_locations, u.ref, []), null),
+		"location": object.get(u, "location", null),
 		"evidence": u,
 		"source": "vulnerabilities",
 	}
@@ -256,4 +256,4 @@ _version_text(u) := u.version if {
 	is_string(u.version)
 } else := "(no version)"
 
-_locations := {c.ref: object.get(c, "locations", []) | some c in input.components}
+

@@ -155,3 +155,20 @@ test_malicious_package_not_reported_again if {
 		r.component != "pkg:pypi/typosquat@1.0"
 	}
 }
+
+_unchecked_doc := {"components": [], "vulnerabilities": {"database": {"status": "ok", "age_days": 1}, "unchecked": [{
+	"ref": "pkg:pypi/anyio", "name": "anyio", "version": null, "ecosystem": "pypi",
+	"reason_code": "no-version", "reason": "no exact version to check",
+	"location": {"file": "requirements.txt", "line": 3},
+}]}}
+
+test_unchecked_points_at_the_declaration if {
+	results := vulns.warn_unchecked with input as _unchecked_doc
+	[r.location | some r in results] == [{"file": "requirements.txt", "line": 3}]
+}
+
+_no_section_doc := {"components": []}
+
+test_unchecked_needs_no_section if {
+	count(vulns.warn_unchecked) == 0 with input as _no_section_doc
+}

@@ -347,4 +347,6 @@ def _unchecked(c: Component, code: str, reason: str) -> dict[str, Any]:
         "ecosystem": c.ecosystem,
         "reason_code": code,
         "reason": reason,
+        # Where the component is declared, so that a rule can point at it without indexing every component.
+        "location": c.locations[0].to_json() if c.locations else None,
     }
