@@ -12,6 +12,7 @@ Names are qualified through the module's imports, so only calls that really reac
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -972,7 +973,16 @@ class PythonAnalyser:
     ) -> Iterator[Reference]:
         value = value.strip()
         extra: dict[str, Any] = {"note": note} if note else {}
-        env = origin.env if origin else None
+        # What every reference from this call shares; each branch adds what it knows.
+        ref = functools.partial(
+            Reference,
+            file=file,
+            line=line,
+            api=q,
+            library=loader.library,
+            env=origin.env if origin else None,
+            defined=origin,
+        )
         if loader.source == "api" or loader.provider:
             provider = loader.provider
             name = value
@@ -982,48 +992,15 @@ class PythonAnalyser:
                 provider = _PROVIDER_PREFIXES.get(prefix, prefix)
             provider = provider or provider_for_model(name)
             if is_api_model(name) and provider:
-                yield Reference(
-                    kind=kind if "embed" not in name else "embedding",
-                    source="api",
-                    value=name,
-                    file=file,
-                    line=line,
-                    api=q,
-                    library=loader.library,
-                    provider=provider,
-                    env=env,
-                    defined=origin,
-                    extra=extra,
-                )
+                kind = kind if "embed" not in name else "embedding"
+                yield ref(kind=kind, source="api", value=name, provider=provider, extra=extra)
             return
         if loader.source == "local" or is_path_like(value):
             if value and not value.startswith(("http://", "https://")):
-                yield Reference(
-                    kind=kind,
-                    source="local",
-                    value=value,
-                    file=file,
-                    line=line,
-                    api=q,
-                    library=loader.library,
-                    env=env,
-                    defined=origin,
-                    extra=extra,
-                )
+                yield ref(kind=kind, source="local", value=value, extra=extra)
             return
         if value.startswith(("http://", "https://")):
-            yield Reference(
-                kind=kind,
-                source="url",
-                value=value,
-                file=file,
-                line=line,
-                api=q,
-                library=loader.library,
-                env=env,
-                defined=origin,
-                extra=extra,
-            )
+            yield ref(kind=kind, source="url", value=value, extra=extra)
             return
         if not is_hub_id(value):
             return
@@ -1037,17 +1014,11 @@ class PythonAnalyser:
             if entry and entry.get("repo"):
                 requested, value = value, entry["repo"]
                 extra = {**extra, "fastembed": entry}
-        yield Reference(
+        yield ref(
             kind=kind,
             source="hub",
             value=value,
-            file=file,
-            line=line,
-            api=q,
-            library=loader.library,
             revision=revision,
-            env=env,
-            defined=origin,
             repo_type=repo_type,
             requested=requested,
             extra=extra,
