@@ -190,20 +190,20 @@ FEATURE_OPTIONS += [
 ]
 
 # MCP tool surface (gate.collect.mcp.tools): --url and --launch above also list the tools of the server.
-FEATURE_OPTIONS += [
-    opt(
-        "--tools-json",
-        type=click.Path(exists=True, dir_okay=False),
-        default=None,
-        help="Read the MCP tool surface from a saved tools/list (prompts/list, resources/list) JSON file.",
-    ),
-    opt(
-        "--tools-lock",
-        type=click.Path(dir_okay=False),
-        default=None,
-        help="The approved tool-surface lock (default: mcp-tools.lock.json at the target root).",
-    ),
-]
+# `gate tools` uses the same two options.
+TOOLS_JSON_OPTION = opt(
+    "--tools-json",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Read the MCP tool surface from a saved tools/list (prompts/list, resources/list) JSON file.",
+)
+TOOLS_LOCK_OPTION = opt(
+    "--tools-lock",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="The approved tool-surface lock (default: mcp-tools.lock.json at the target root).",
+)
+FEATURE_OPTIONS += [TOOLS_JSON_OPTION, TOOLS_LOCK_OPTION]
 
 
 # Policy engine (gate.policy): where decisions are made and the worker's time limit.

@@ -14,17 +14,12 @@ from typing import Any
 
 import click
 
-from gate.cli.options import opt
+from gate.cli.options import TOOLS_JSON_OPTION, TOOLS_LOCK_OPTION, apply, opt
 from gate.collect import Settings
 from gate.errors import UsageError
 
 SURFACE_OPTIONS = [
-    opt(
-        "--tools-json",
-        type=click.Path(dir_okay=False, exists=True),
-        default=None,
-        help="Read the surface from a saved tools/list (prompts/list, resources/list) JSON instead of source.",
-    ),
+    TOOLS_JSON_OPTION,
     opt(
         "--launch",
         default=None,
@@ -36,12 +31,7 @@ SURFACE_OPTIONS = [
         default=None,
         help="List the surface of a running server over streamable HTTP (loopback only unless --network).",
     ),
-    opt(
-        "--tools-lock",
-        type=click.Path(dir_okay=False),
-        default=None,
-        help="The tool-surface lock file (default: mcp-tools.lock.json at the target root).",
-    ),
+    TOOLS_LOCK_OPTION,
     opt("--launch-timeout", type=float, default=30.0, show_default=True, help="Seconds allowed per listing."),
     opt(
         "--include-tests/--no-include-tests", default=False, help="Also read tests/, examples/ ... for tools."
@@ -53,12 +43,6 @@ SURFACE_OPTIONS = [
         help="Allow the launched server network access (off by default).",
     ),
 ]
-
-
-def _surface_options(f: Any) -> Any:
-    for o in reversed(SURFACE_OPTIONS):
-        f = o(f)
-    return f
 
 
 def _settings(target: str, params: dict[str, Any]) -> Settings:
@@ -108,7 +92,7 @@ def tools() -> None:
 
 @tools.command()
 @click.argument("target", type=click.Path(exists=True), default=".")
-@_surface_options
+@apply(SURFACE_OPTIONS)
 def lock(target: str, **params: Any) -> None:
     """Approve the current surface of TARGET: write mcp-tools.lock.json (commit it)."""
     from gate.collect.mcp.tools import lock_path
@@ -135,7 +119,7 @@ def lock(target: str, **params: Any) -> None:
 
 @tools.command()
 @click.argument("target", type=click.Path(exists=True), default=".")
-@_surface_options
+@apply(SURFACE_OPTIONS)
 @opt("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @opt("-o", "--output", default=None, help="Write here instead of stdout.")
 def diff(target: str, fmt: str, output: str | None, **params: Any) -> None:
@@ -176,7 +160,7 @@ def diff(target: str, fmt: str, output: str | None, **params: Any) -> None:
 
 @tools.command()
 @click.argument("target", type=click.Path(exists=True), default=".")
-@_surface_options
+@apply(SURFACE_OPTIONS)
 @opt("--format", "fmt", type=click.Choice(["table", "json", "sarif"]), default="table", show_default=True)
 @opt("-o", "--output", default=None, help="Write here instead of stdout.")
 @opt(
