@@ -204,6 +204,20 @@ class TsFile:
                     self.clients.setdefault("<new>", prov)
 
     # -- resolution ------------------------------------------------------------------------------
+    def _ref(
+        self, v: Val, line: int, *, value: str | None = None, symbol: str | None = None, **fields: Any
+    ) -> Reference:
+        """A reference found at ``line`` whose model id ``v`` was defined where ``v`` says (its line and the
+        environment variable that overrides it)."""
+        return Reference(
+            file=self.rel,
+            line=line,
+            value=v.value if value is None else value,
+            env=v.env,
+            defined=Origin(self.rel, v.line, symbol, v.env),
+            **fields,
+        )
+
     def resolve(self, node: Any, depth: int = 0) -> list[Val]:
         if node is None or depth > 8:
             return []
@@ -316,16 +330,13 @@ class TsFile:
                 continue
             for v in self.resolve(target):
                 if is_hub_id(v.value):
-                    yield Reference(
+                    yield self._ref(
+                        v,
+                        call.start_point[0] + 1,
                         kind="embedding" if "feature-extraction" in _text(call) else "model",
                         source="hub",
-                        value=v.value,
-                        file=self.rel,
-                        line=call.start_point[0] + 1,
                         api=f"transformers.js:{text}",
                         library="@huggingface/transformers",
-                        env=v.env,
-                        defined=Origin(self.rel, v.line, None, v.env),
                     )
 
     def _framework_models(self) -> Iterator[Reference]:
@@ -348,17 +359,14 @@ class TsFile:
             for v in self.resolve(args[0]):
                 if is_api_model(v.value):
                     kind = "embedding" if "embed" in text.lower() or "embed" in v.value else "model"
-                    yield Reference(
+                    yield self._ref(
+                        v,
+                        call.start_point[0] + 1,
                         kind=kind,
                         source="api",
-                        value=v.value,
-                        file=self.rel,
-                        line=call.start_point[0] + 1,
                         api=f"ai-sdk:{text}",
                         library="ai-sdk",
                         provider=provider,
-                        env=v.env,
-                        defined=Origin(self.rel, v.line, None, v.env),
                     )
         if not langchain:
             return
@@ -375,29 +383,23 @@ class TsFile:
                         kind = "embedding" if "Embedding" in ctor else "model"
                         if provider == "hub":
                             if is_hub_id(v.value):
-                                yield Reference(
+                                yield self._ref(
+                                    v,
+                                    node.start_point[0] + 1,
                                     kind=kind,
                                     source="hub",
-                                    value=v.value,
-                                    file=self.rel,
-                                    line=node.start_point[0] + 1,
                                     api=f"langchain.js:{ctor}",
                                     library="langchain",
-                                    env=v.env,
-                                    defined=Origin(self.rel, v.line, None, v.env),
                                 )
                         elif is_api_model(v.value):
-                            yield Reference(
+                            yield self._ref(
+                                v,
+                                node.start_point[0] + 1,
                                 kind=kind,
                                 source="api",
-                                value=v.value,
-                                file=self.rel,
-                                line=node.start_point[0] + 1,
                                 api=f"langchain.js:{ctor}",
                                 library="langchain",
                                 provider=provider,
-                                env=v.env,
-                                defined=Origin(self.rel, v.line, None, v.env),
                             )
 
     def _sdk_calls(self) -> Iterator[Reference]:
@@ -437,17 +439,14 @@ class TsFile:
                 for v in self.resolve(tnode):
                     if is_api_model(v.value):
                         kind = "embedding" if "embed" in text.lower() or "embed" in v.value else "model"
-                        yield Reference(
+                        yield self._ref(
+                            v,
+                            call.start_point[0] + 1,
                             kind=kind,
                             source="api",
-                            value=v.value,
-                            file=self.rel,
-                            line=call.start_point[0] + 1,
                             api=f"{provider}:{text}",
                             library=provider,
                             provider=provider,
-                            env=v.env,
-                            defined=Origin(self.rel, v.line, None, v.env),
                         )
 
     def _declared_models(self, hub_ok: bool) -> Iterator[Reference]:
@@ -508,29 +507,27 @@ class TsFile:
             value = v.value.strip()
             provider = provider_for_model(value)
             if provider and is_api_model(value):
-                yield Reference(
+                yield self._ref(
+                    v,
+                    line,
+                    value=value,
+                    symbol=symbol,
                     kind="embedding" if "embed" in value.lower() or "(embed)" in symbol else "model",
                     source="api",
-                    value=value,
-                    file=self.rel,
-                    line=line,
                     api=symbol,
                     library=provider,
                     provider=provider,
-                    env=v.env,
-                    defined=Origin(self.rel, v.line, symbol, v.env),
                 )
             elif hub_ok and "/" in value and is_hub_id(value, allow_bare=False):
-                yield Reference(
+                yield self._ref(
+                    v,
+                    line,
+                    value=value,
+                    symbol=symbol,
                     kind="model",
                     source="hub",
-                    value=value,
-                    file=self.rel,
-                    line=line,
                     api=symbol,
                     library="@huggingface/transformers",
-                    env=v.env,
-                    defined=Origin(self.rel, v.line, symbol, v.env),
                 )
 
 
