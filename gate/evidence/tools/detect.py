@@ -616,131 +616,63 @@ def _mk(
 
 def _scan_text(text: str, field: str, hidden: str | None, decoded: str | None) -> list[_Hit]:
     hits: list[_Hit] = []
+
+    def add(name: str, detector: str, severity: str, match: re.Match[str], why: str) -> None:
+        hits.append(_mk(name, detector, severity, field, match, text, why, hidden, decoded))
+
     m: re.Match[str] | None
     for rx in _OVERRIDE_SCAN:
         for m in rx.finditer(text):
-            hits.append(
-                _mk(
-                    "override",
-                    "override-instructions",
-                    "high",
-                    field,
-                    m,
-                    text,
-                    "tries to replace or reveal the model's own instructions",
-                    hidden,
-                    decoded,
-                )
+            add(
+                "override",
+                "override-instructions",
+                "high",
+                m,
+                "tries to replace or reveal the model's own instructions",
             )
             break
     for rx in _DIRECTIVE_SCAN:
         m = rx.search(text)
         if m:
-            hits.append(
-                _mk(
-                    "directive",
-                    "model-directive",
-                    "medium",
-                    field,
-                    m,
-                    text,
-                    "text addressed to the model (an instruction), not a description of the tool",
-                    hidden,
-                    decoded,
-                )
+            add(
+                "directive",
+                "model-directive",
+                "medium",
+                m,
+                "text addressed to the model (an instruction), not a description of the tool",
             )
     for rx in _SECRECY_SCAN:
         m = rx.search(text)
         if m:
-            hits.append(
-                _mk(
-                    "secrecy",
-                    "secrecy",
-                    "high",
-                    field,
-                    m,
-                    text,
-                    "asks the model to hide what it does from the user",
-                    hidden,
-                    decoded,
-                )
-            )
+            add("secrecy", "secrecy", "high", m, "asks the model to hide what it does from the user")
             break
     m = SECRECY_WEAK.search(text)
     if m:
-        hits.append(
-            _mk(
-                "secrecy-weak",
-                "secrecy",
-                "low",
-                field,
-                m,
-                text,
-                "an action done without the user seeing it",
-                hidden,
-                decoded,
-            )
-        )
+        add("secrecy-weak", "secrecy", "low", m, "an action done without the user seeing it")
     for m in _SENSITIVE_STRONG_SCAN.finditer(text):
-        hits.append(
-            _mk(
-                "sensitive",
-                "sensitive-data",
-                "medium",
-                field,
-                m,
-                text,
-                "names a credential file, key or secret store",
-                hidden,
-                decoded,
-            )
-        )
+        add("sensitive", "sensitive-data", "medium", m, "names a credential file, key or secret store")
         break
     m = _CONVERSATION_SCAN.search(text)
     if m:
-        hits.append(
-            _mk(
-                "sensitive",
-                "conversation-access",
-                "medium",
-                field,
-                m,
-                text,
-                "refers to the conversation, its history or the system prompt",
-                hidden,
-                decoded,
-            )
+        add(
+            "sensitive",
+            "conversation-access",
+            "medium",
+            m,
+            "refers to the conversation, its history or the system prompt",
         )
     m = _SENSITIVE_WORDS_SCAN.search(text)
     if m:
-        hits.append(
-            _mk(
-                "sensitive-weak",
-                "sensitive-data",
-                "low",
-                field,
-                m,
-                text,
-                "mentions secrets or credentials",
-                hidden,
-                decoded,
-            )
-        )
+        add("sensitive-weak", "sensitive-data", "low", m, "mentions secrets or credentials")
     for rx in _EXFIL_SCAN:
         m = rx.search(text)
         if m:
-            hits.append(
-                _mk(
-                    "exfiltration",
-                    "exfiltration-channel",
-                    "medium",
-                    field,
-                    m,
-                    text,
-                    "a channel that moves data out (remote host, extra parameter, upload)",
-                    hidden,
-                    decoded,
-                )
+            add(
+                "exfiltration",
+                "exfiltration-channel",
+                "medium",
+                m,
+                "a channel that moves data out (remote host, extra parameter, upload)",
             )
             break
     for rx, what in ((URL_RE, "a URL"), (EMAIL_RE, "an e-mail address"), (IP_RE, "an IP address")):
@@ -762,83 +694,47 @@ def _scan_text(text: str, field: str, hidden: str | None, decoded: str | None) -
     for rx in _SHADOW_HIGH_SCAN:
         m = rx.search(text)
         if m:
-            hits.append(
-                _mk(
-                    "shadowing",
-                    "tool-shadowing",
-                    "high",
-                    field,
-                    m,
-                    text,
-                    "a rule that changes how another tool behaves or is trusted",
-                    hidden,
-                    decoded,
-                )
+            add(
+                "shadowing",
+                "tool-shadowing",
+                "high",
+                m,
+                "a rule that changes how another tool behaves or is trusted",
             )
             shadowed = True
             break
     for rx in SHADOW if not shadowed else []:
         m = rx.search(text)
         if m:
-            hits.append(
-                _mk(
-                    "shadowing",
-                    "tool-shadowing",
-                    "medium",
-                    field,
-                    m,
-                    text,
-                    "rules about other tools or servers: a tool can change how the model uses them",
-                    hidden,
-                    decoded,
-                )
+            add(
+                "shadowing",
+                "tool-shadowing",
+                "medium",
+                m,
+                "rules about other tools or servers: a tool can change how the model uses them",
             )
             break
     m = SIDE_EFFECT.search(text)
     if m:
-        hits.append(
-            _mk(
-                "side-effect",
-                "behaviour-mismatch",
-                "low",
-                field,
-                m,
-                text,
-                "the description adds an action beyond the tool's stated purpose",
-                hidden,
-                decoded,
-            )
+        add(
+            "side-effect",
+            "behaviour-mismatch",
+            "low",
+            m,
+            "the description adds an action beyond the tool's stated purpose",
         )
     m = DESTRUCTIVE.search(text)
     if m:
-        hits.append(
-            _mk(
-                "destructive",
-                "destructive-instruction",
-                "medium",
-                field,
-                m,
-                text,
-                "asks for a sweeping destructive action",
-                hidden,
-                decoded,
-            )
-        )
+        add("destructive", "destructive-instruction", "medium", m, "asks for a sweeping destructive action")
     for rx in CONDITIONAL:
         m = rx.search(text)
         if m:
-            hits.append(
-                _mk(
-                    "conditional",
-                    "conditional-behaviour",
-                    "high",
-                    field,
-                    m,
-                    text,
-                    "behaviour that changes after approval or after some calls (rug-pull language)",
-                    hidden,
-                    decoded,
-                )
+            add(
+                "conditional",
+                "conditional-behaviour",
+                "high",
+                m,
+                "behaviour that changes after approval or after some calls (rug-pull language)",
             )
             break
     for rx in SAFETY_BYPASS:
@@ -846,51 +742,33 @@ def _scan_text(text: str, field: str, hidden: str | None, decoded: str | None) -
         if m and _GUARDED.search(text[max(0, m.start() - 80) : m.start() + 16]):
             continue  # "never run this without user approval" is a safeguard, not a bypass
         if m:
-            hits.append(
-                _mk(
-                    "override",
-                    "safety-bypass",
-                    "high",
-                    field,
-                    m,
-                    text,
-                    "tells the model to drop its safety checks, confirmations or privileges model",
-                    hidden,
-                    decoded,
-                )
+            add(
+                "override",
+                "safety-bypass",
+                "high",
+                m,
+                "tells the model to drop its safety checks, confirmations or privileges model",
             )
             break
     for rx in PREFERENCE:
         m = rx.search(text)
         if m:
-            hits.append(
-                _mk(
-                    "shadowing",
-                    "preference-manipulation",
-                    "high",
-                    field,
-                    m,
-                    text,
-                    "steers the model to this tool and away from other tools or servers",
-                    hidden,
-                    decoded,
-                )
+            add(
+                "shadowing",
+                "preference-manipulation",
+                "high",
+                m,
+                "steers the model to this tool and away from other tools or servers",
             )
             break
     m = OUTPUT_INJECTION.search(text)
     if m:
-        hits.append(
-            _mk(
-                "output-injection",
-                "output-injection",
-                "high",
-                field,
-                m,
-                text,
-                "tells the model to obey text that comes back from the tool",
-                hidden,
-                decoded,
-            )
+        add(
+            "output-injection",
+            "output-injection",
+            "high",
+            m,
+            "tells the model to obey text that comes back from the tool",
         )
     return hits
 
