@@ -3,8 +3,8 @@
 Sources (one interface, :class:`~gate.evidence.vulns.source.VulnSource`): the offline database
 (``gate db update``; or any directory or zip of OSV JSON/YAML records, ``--vuln-db``), or the online OSV API
 (``--vuln-source osv-api``, or automatically when there is no offline database and ``--network`` is on).
-Python packages go through pip-audit's auditor and fix resolver (:mod:`.pipaudit`); npm packages get the
-same fix resolution from :func:`.collector.resolve_fix`.
+Matching is ours for every ecosystem; vulnerable Python packages get their fix suggestion from pip-audit's
+fix resolver (:mod:`.pipaudit`), npm packages the same fix resolution from :func:`.collector.resolve_fix`.
 
 What policy sees (``gate/input/v1``):
 

@@ -130,8 +130,9 @@ class VulnCollector:
         suggestions: dict[Query, dict[str, Any]] = {}
         try:
             if pypi:
-                a, suggestions = pipaudit.audit(source, pypi)
-                answers.update(a)
+                # Matching is ours; pip-audit only resolves fixes, and only for packages that have a finding.
+                answers.update(source.query(pypi))
+                suggestions = pipaudit.fix_suggestions(source, {q: answers[q] for q in pypi if q in answers})
             if others:
                 answers.update(source.query(others))
                 for other in others:
@@ -288,7 +289,7 @@ class VulnCollector:
                     },
                     "unchecked": len(unchecked),
                 },
-                "pip_audit": {"version": pipaudit.PIP_AUDIT_VERSION, "available": pipaudit.AVAILABLE},
+                "pip_audit": pipaudit.describe(),
             }
         )
         section.setdefault("expired_exceptions", [])

@@ -1,190 +1,245 @@
-"""pip-audit on our data: our OSV sources behind pip-audit's ``VulnerabilityService`` interface, fed to its
-``Auditor`` and fix resolver, so Python findings carry pip-audit's fix suggestions.
+"""pip-audit's fix resolver on our findings, so that Python findings carry pip-audit's fix suggestions.
+
+Our OSV sources answer behind pip-audit's ``VulnerabilityService`` interface and its ``resolve_fix_versions``
+walks each vulnerable package up to the earliest version without known vulnerabilities. pip-audit never
+resolves or installs anything here: it only sees the already-resolved versions of the inventory.
 
 pip-audit has no public Python API: these module paths are private, so ``pyproject.toml`` pins its minor
-version (2.10). pip-audit never resolves or installs anything here: its dependency source is ours and only
-yields the already-resolved versions of the inventory. If the interface moves, the bridge reports itself
-unavailable and findings simply carry no suggestion.
+version (2.10). If the interface moves, the bridge reports itself unavailable and findings simply carry no
+suggestion.
+
+pip-audit costs nothing when no Python package has a finding: it is loaded on the first suggestion asked
+for, and then only what the fix resolver needs (:func:`_load`).
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
-import importlib.metadata
+import importlib.machinery
+import importlib.util
 import sys
 import types
-from collections.abc import Iterator, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gate.evidence.vulns.osv import alias_groups, primary_id
 from gate.evidence.vulns.source import Answer, Query, VulnSource
 from gate.evidence.vulns.versions import UnparseableVersion, normalize_name, parse
 
+# What ``pip_audit._service/__init__.py`` re-exports from its ``interface`` module.
+SERVICE_INTERFACE = (
+    "ConnectionError",
+    "Dependency",
+    "ResolvedDependency",
+    "ServiceError",
+    "SkippedDependency",
+    "VulnerabilityResult",
+    "VulnerabilityService",
+)
+
 
 def _pip_api_without_running_pip() -> None:
     """pip-audit imports ``pip_api``, which runs ``python -m pip --version`` in a subprocess at import time
     only to learn pip's version. The gate never lets pip-audit run pip: until something asks ``pip_api`` for
-    more than its version (nothing in the gate does), a stand-in module answers from the installed metadata;
-    any other attribute loads the real module then."""
+    more than its version (nothing in the gate does), a stand-in module answers ``PIP_VERSION`` from the
+    installed metadata; any other attribute loads the real module then. The fix resolver does not import
+    ``pip_api`` at all (:func:`_interface_only`): the stand-in is there for whatever loads the rest."""
     if "pip_api" in sys.modules:
         return
     stand_in = types.ModuleType("pip_api")
-    try:
-        stand_in.PIP_VERSION = importlib.metadata.version("pip")  # type: ignore[attr-defined]
-    except importlib.metadata.PackageNotFoundError:
-        stand_in.PIP_VERSION = "0"  # type: ignore[attr-defined]
 
-    def load_real(name: str) -> Any:
+    def answer(name: str) -> Any:
+        if name == "PIP_VERSION":
+            from importlib import metadata
+
+            try:
+                stand_in.PIP_VERSION = metadata.version("pip")  # type: ignore[attr-defined]
+            except metadata.PackageNotFoundError:
+                stand_in.PIP_VERSION = "0"  # type: ignore[attr-defined]
+            return stand_in.PIP_VERSION
         if sys.modules.get("pip_api") is stand_in:
             del sys.modules["pip_api"]
-        real = importlib.import_module("pip_api")
-        return getattr(real, name)
+        return getattr(importlib.import_module("pip_api"), name)
 
-    stand_in.__getattr__ = load_real  # type: ignore[method-assign]
+    stand_in.__getattr__ = answer  # type: ignore[method-assign]
     sys.modules["pip_api"] = stand_in
 
 
-_pip_api_without_running_pip()
+def _interface_only(package: str, names: Sequence[str]) -> None:
+    """Make ``package`` importable with only its ``interface`` submodule loaded.
 
-try:
-    from pip_audit import __version__ as PIP_AUDIT_VERSION
-    from pip_audit._audit import Auditor
-    from pip_audit._dependency_source.interface import DependencySource
-    from pip_audit._fix import ResolvedFixVersion, resolve_fix_versions
-    from pip_audit._service.interface import (
-        ResolvedDependency,
-        VulnerabilityResult,
-        VulnerabilityService,
-    )
+    pip-audit's ``_service/__init__.py`` imports every service implementation, and with them ``requests``
+    and pip-audit's HTTP cache: most of the cost of importing pip-audit, for classes the gate never uses.
+    The package is registered with its real ``__path__`` (its submodules import as usual) but without
+    running its ``__init__``; the ``interface`` names that ``__init__`` re-exports are copied onto it, and
+    any other attribute (``OsvService``, say) loads the real package then, as ``_pip_api_without_running_pip``
+    does for ``pip_api``."""
+    if package in sys.modules:
+        return
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(f"{package} is not a package")
+    thin = types.ModuleType(package, f"{package}, its interface only (the rest loads on first use)")
+    thin.__spec__ = spec
+    thin.__loader__ = spec.loader
+    thin.__file__ = spec.origin
+    thin.__path__ = list(spec.submodule_search_locations)
+    thin.__package__ = package
 
-    AVAILABLE = True
-except ImportError:  # pragma: no cover - exercised only when pip-audit's private layout changes
-    AVAILABLE = False
-    PIP_AUDIT_VERSION = None
+    def load_real(name: str) -> Any:
+        if sys.modules.get(package) is thin:
+            del sys.modules[package]
+        return getattr(importlib.import_module(package), name)
+
+    thin.__getattr__ = load_real  # type: ignore[method-assign]
+    sys.modules[package] = thin
+    try:
+        interface = importlib.import_module(f"{package}.interface")
+        for name in names:
+            setattr(thin, name, getattr(interface, name))
+    except BaseException:
+        if sys.modules.get(package) is thin:
+            del sys.modules[package]
+        raise
 
 
-if AVAILABLE:
+@functools.cache
+def installed_version() -> str | None:
+    """pip-audit's version, without loading it (its top-level package holds only ``__version__``)."""
+    try:
+        import pip_audit
+    except ImportError:
+        return None
+    return str(getattr(pip_audit, "__version__", "")) or None
+
+
+@functools.cache
+def _load() -> types.SimpleNamespace | None:
+    """The pip-audit pieces the bridge uses, loaded once; ``None`` when they are missing or have moved."""
+    if installed_version() is None:
+        return None
+    _pip_api_without_running_pip()
+    try:
+        _interface_only("pip_audit._service", SERVICE_INTERFACE)
+        from pip_audit._fix import ResolvedFixVersion, resolve_fix_versions
+        from pip_audit._service.interface import (
+            ResolvedDependency,
+            VulnerabilityResult,
+            VulnerabilityService,
+        )
+    except (ImportError, AttributeError):
+        return None
 
     class GateService(VulnerabilityService):
         """A pip-audit vulnerability service answered by a gate source (offline DB or OSV API)."""
 
         def __init__(self, source: VulnSource) -> None:
             self.source = source
-            self.answers: dict[tuple[str, str], Answer] = {}
-
-        def _queries(self, specs: Sequence[Any]) -> list[Query]:
-            out = []
-            for spec in specs:
-                out.append(
-                    Query(
-                        "PyPI", spec.name, normalize_name("PyPI", spec.name), str(spec.version), spec.version
-                    )
-                )
-            return out
-
-        def _results(self, answer: Answer) -> list[Any]:
-            # One result per alias group (PYSEC first, as pip-audit orders ids), with the group's fixes:
-            # the auditor's own alias merging then has nothing left to do.
-            results = []
-            for members in alias_groups(answer.matches):
-                ids: set[str] = set()
-                fixes = set()
-                text = ""
-                for m in members:
-                    ids |= m.ids
-                    for f in m.fixed:
-                        try:
-                            fixes.add(parse("PyPI", f))
-                        except UnparseableVersion:
-                            continue
-                for m in sorted(members, key=lambda m: primary_id([m.id])):
-                    text = text or str(m.record.get("summary") or m.record.get("details") or "")
-                results.append(
-                    VulnerabilityResult.create(
-                        ids=sorted(ids),
-                        description=" ".join(text.split()) or "N/A",
-                        fix_versions=sorted(fixes),
-                        published=None,
-                    )
-                )
-            return results
 
         def query(self, spec: Any) -> tuple[Any, list[Any]]:
             if spec.is_skipped():
                 return spec, []
-            (q,) = self._queries([spec])
-            answer = self.source.query([q])[q]
-            self.answers.setdefault((q.key, str(q.version)), answer)
-            return spec, self._results(answer)
+            q = _query(spec.name, spec.version)
+            return spec, results(self.source.query([q])[q])
 
-        def query_all(self, specs: Iterator[Any]) -> Iterator[tuple[Any, list[Any]]]:
-            # One batch for the whole inventory instead of one request per package.
-            deps = list(specs)
-            resolved = [d for d in deps if not d.is_skipped()]
-            queries = self._queries(resolved)
-            answers = self.source.query(queries) if queries else {}
-            by_dep = {id(d): answers[q] for d, q in zip(resolved, queries, strict=True)}
-            for d in deps:
-                if d.is_skipped():
-                    yield d, []
-                    continue
-                answer = by_dep[id(d)]
-                self.answers[(normalize_name("PyPI", d.name), str(d.version))] = answer
-                yield d, self._results(answer)
+    def results(answer: Answer) -> list[Any]:
+        # One result per alias group, with the group's fixes, in the order pip-audit's Auditor would hand
+        # them on (PYSEC first). The groups are already merged transitively, so the Auditor's own merging
+        # would return them unchanged: the fix resolver gets them directly.
+        out = []
+        for members in alias_groups(answer.matches):
+            ids: set[str] = set()
+            fixes = set()
+            for m in members:
+                ids |= m.ids
+                for f in m.fixed:
+                    try:
+                        fixes.add(parse("PyPI", f))
+                    except UnparseableVersion:
+                        continue
+            first = min(members, key=lambda m: primary_id([m.id])).record
+            out.append(
+                VulnerabilityResult.create(
+                    ids=sorted(ids),
+                    description=str(first.get("summary") or first.get("details") or "N/A"),
+                    fix_versions=sorted(fixes),
+                    published=None,
+                )
+            )
+        return [r for r in out if r.id.startswith("PYSEC")] + [r for r in out if not r.id.startswith("PYSEC")]
 
-    class _Resolved(DependencySource):
-        """The inventory's already-resolved versions: nothing is resolved, installed or run."""
-
-        def __init__(self, deps: list[Any]) -> None:
-            self.deps = deps
-
-        def collect(self) -> Iterator[Any]:
-            yield from self.deps
-
-        def fix(self, fix_version: Any) -> None:  # pragma: no cover - never asked to fix
-            raise NotImplementedError
+    return types.SimpleNamespace(
+        GateService=GateService,
+        results=results,
+        ResolvedDependency=ResolvedDependency,
+        ResolvedFixVersion=ResolvedFixVersion,
+        resolve_fix_versions=resolve_fix_versions,
+    )
 
 
-def audit(
-    source: VulnSource, queries: Sequence[Query]
-) -> tuple[dict[Query, Answer], dict[Query, dict[str, Any]]]:
-    """Run pip-audit's auditor and fix resolver over PyPI ``queries`` answered by ``source``.
+def available() -> bool:
+    """Whether the bridge works: the outcome of loading it when it was loaded, else whether pip-audit's
+    modules are where the bridge expects them (found, not imported)."""
+    if _load.cache_info().currsize:
+        return _load() is not None
+    if installed_version() is None:
+        return False
+    try:
+        fix = importlib.util.find_spec("pip_audit._fix")
+        service = importlib.util.find_spec("pip_audit._service")
+    except (ImportError, ValueError):
+        return False
+    locations = list(service.submodule_search_locations or ()) if service is not None else []
+    return (
+        fix is not None
+        and bool(locations)
+        and importlib.machinery.PathFinder.find_spec("pip_audit._service.interface", locations) is not None
+    )
 
-    Returns our answers (the same matches the source gave) and, per vulnerable query, pip-audit's fix
-    suggestion: ``{"tool": "pip-audit", "upgrade_to": "X"}`` or ``{"tool": "pip-audit", "skip_reason": ...}``.
-    """
-    if not AVAILABLE:
-        return source.query(queries), {}
-    service = GateService(source)
-    deps = [ResolvedDependency(q.name, q.version) for q in queries]
-    # pip-audit carries versions as packaging Versions: key by their normal form.
-    by_key = {(q.key, str(q.version)): q for q in queries}
-    auditor = Auditor(service)
+
+def describe() -> dict[str, Any]:
+    """The ``vulnerabilities.pip_audit`` evidence."""
+    return {"version": installed_version(), "available": available()}
+
+
+def _query(name: str, version: Any) -> Query:
+    return Query("PyPI", name, normalize_name("PyPI", name), str(version), version)
+
+
+def fix_suggestions(source: VulnSource, answers: Mapping[Query, Answer]) -> dict[Query, dict[str, Any]]:
+    """pip-audit's fix suggestion for every vulnerable PyPI query: ``{"tool": "pip-audit", "upgrade_to": "X",
+    "resolves": N}`` or ``{"tool": "pip-audit", "skip_reason": ...}``. ``answers`` are the source's answers
+    to the queries, already computed: nothing is asked twice."""
+    vulnerable = [q for q, a in answers.items() if a.matches and not a.unchecked]
+    if not vulnerable:
+        return {}
+    bridge = _load()
+    if bridge is None:
+        return {}
+    service = bridge.GateService(source)
+    # pip-audit carries versions as packaging Versions: "2.10" and "2.10.0" are one dependency to it.
+    queries_of: dict[Any, list[Query]] = {}
     results: dict[Any, list[Any]] = {}
-    unique_counts: dict[Query, int] = {}
-    for dep, vulns in auditor.audit(_Resolved(deps)):
-        q = by_key[(normalize_name("PyPI", dep.name), str(dep.version))]
-        unique_counts[q] = len(vulns)
-        if vulns:
-            results[dep] = vulns
-    answers: dict[Query, Answer] = {}
-    for q in queries:
-        answers[q] = service.answers.get((q.key, str(q.version))) or Answer(
-            unchecked="not answered by the source"
-        )
+    for q in vulnerable:
+        dep = bridge.ResolvedDependency(q.name, q.version)
+        queries_of.setdefault(dep, []).append(q)
+        if dep not in results:
+            results[dep] = bridge.results(answers[q])
     _prefetch_first_candidates(source, results)
     suggestions: dict[Query, dict[str, Any]] = {}
-    for fix in resolve_fix_versions(service, results):
-        q = by_key[(normalize_name("PyPI", fix.dep.name), str(fix.dep.version))]
-        if isinstance(fix, ResolvedFixVersion):
-            suggestions[q] = {
+    for fix in bridge.resolve_fix_versions(service, results):
+        if isinstance(fix, bridge.ResolvedFixVersion):
+            suggestion = {
                 "tool": "pip-audit",
                 "upgrade_to": str(fix.version),
-                "resolves": unique_counts.get(q, 0),
+                "resolves": len(results[fix.dep]),
             }
         else:
-            suggestions[q] = {"tool": "pip-audit", "skip_reason": str(getattr(fix, "skip_reason", ""))}
-    return answers, suggestions
+            suggestion = {"tool": "pip-audit", "skip_reason": str(getattr(fix, "skip_reason", ""))}
+        for q in queries_of[fix.dep]:
+            suggestions[q] = suggestion
+    return suggestions
 
 
 def _prefetch_first_candidates(source: VulnSource, results: dict[Any, list[Any]]) -> None:
@@ -193,6 +248,8 @@ def _prefetch_first_candidates(source: VulnSource, results: dict[Any, list[Any]]
     pip-audit's resolver checks each candidate with a separate query; for the OSV API that would be one HTTP
     request per vulnerable package. The candidate it will try first is known (the highest of the earliest
     fixes of each vulnerability), so one batch answers them all and the API source keeps the answers."""
+    if getattr(source, "kind", "") != "osv-api":
+        return
     batch = []
     for dep, vulns in results.items():
         earliest = []
@@ -203,7 +260,6 @@ def _prefetch_first_candidates(source: VulnSource, results: dict[Any, list[Any]]
             earliest.append(min(above))
         else:
             if earliest:
-                cand = max(earliest)
-                batch.append(Query("PyPI", dep.name, normalize_name("PyPI", dep.name), str(cand), cand))
-    if batch and getattr(source, "kind", "") == "osv-api":
+                batch.append(_query(dep.name, max(earliest)))
+    if batch:
         source.query(batch)
