@@ -21,6 +21,7 @@ import datetime as dt
 import gc
 import hashlib
 import json
+import mmap
 import os
 import shutil
 import tempfile
@@ -210,6 +211,7 @@ class Database:
         self.max_age_days: float | None = None
         # managed stores: per ecosystem (file handle path, {name: [[offset, length], ...]})
         self._lazy: dict[str, tuple[Path, dict[str, list[list[int]]]]] = {}
+        self._maps: dict[str, mmap.mmap] = {}  # per ecosystem: records.jsonl, mapped while a query runs
         # Parsed ``versions`` lists of the records this database holds (alive as long as it is).
         self._vcache: dict[int, Any] = {}
         self._files: dict[str, str] = {}  # record id -> file or zip member it came from
@@ -320,28 +322,50 @@ class Database:
         spans = index.get(key) or []
         out: list[dict[str, Any]] = []
         if spans:
-            with store.open("rb") as fh:
-                for offset, length in spans:
-                    fh.seek(offset)
-                    data = fh.read(length)
-                    try:
-                        record = json.loads(data)
-                    except ValueError as e:
-                        raise SourceError(f"{store}: corrupt record at byte {offset}") from e
-                    vkeys = record.pop(VKEYS, None)
-                    if isinstance(vkeys, list):
-                        for aff, keys in zip(record.get("affected") or (), vkeys, strict=False):
-                            if isinstance(keys, list):
-                                self._vcache[id(aff)] = frozenset(keys)
-                    out.append(record)
+            data = self._mapped(ecosystem, store)
+            for offset, length in spans:
+                try:
+                    record = json.loads(data[offset : offset + length])
+                except ValueError as e:
+                    raise SourceError(f"{store}: corrupt record at byte {offset}") from e
+                vkeys = record.pop(VKEYS, None)
+                if isinstance(vkeys, list):
+                    for aff, keys in zip(record.get("affected") or (), vkeys, strict=False):
+                        if isinstance(keys, list):
+                            self._vcache[id(aff)] = keys
+                out.append(record)
         self.index[(ecosystem, key)] = out
         return out
+
+    def _mapped(self, ecosystem: str, store: Path) -> mmap.mmap:
+        """The ecosystem's ``records.jsonl`` mapped into memory, for the duration of a query: a record is a
+        slice of it (a file read per record costs more than decoding it)."""
+        mapped = self._maps.get(ecosystem)
+        if mapped is None:
+            try:
+                with store.open("rb") as fh:
+                    mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+            except (OSError, ValueError) as e:
+                raise SourceError(f"{store}: unreadable ({e})") from e
+            self._maps[ecosystem] = mapped
+        return mapped
+
+    def _unmap(self) -> None:
+        for mapped in self._maps.values():
+            mapped.close()
+        self._maps.clear()
 
     def covers(self, ecosystem: str) -> bool:
         return ecosystem in self.ecosystems
 
     # -- the VulnSource interface ----------------------------------------------------------------------
     def query(self, queries: Sequence[Query]) -> dict[Query, Answer]:
+        try:
+            return self._query(queries)
+        finally:
+            self._unmap()
+
+    def _query(self, queries: Sequence[Query]) -> dict[Query, Answer]:
         out: dict[Query, Answer] = {}
         for q in queries:
             if not self.covers(q.ecosystem):

@@ -11,6 +11,7 @@ never guessed at: an unparseable ``introduced`` counts as ``0`` and an unparseab
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -271,8 +272,7 @@ def match(
             not affected
             and isinstance(listed, list)
             and (
-                version_text in listed
-                or version_key(ecosystem, version_text) in _version_set(aff, ecosystem, cache)
+                version_text in listed or _listed(version_key(ecosystem, version_text), aff, ecosystem, cache)
             )
         ):
             affected = True
@@ -309,7 +309,8 @@ def version_key(ecosystem: str, text: str) -> str:
 
 
 def affected_version_keys(aff: dict[str, Any], ecosystem: str) -> list[str]:
-    """The version keys of an affected entry's ``versions`` list (stored by ``gate db update``)."""
+    """The version keys of an affected entry's ``versions`` list, sorted (searched by bisection; stored so by
+    ``gate db update``)."""
     keys = set()
     for item in aff.get("versions") or ():
         if isinstance(item, str):
@@ -320,16 +321,18 @@ def affected_version_keys(aff: dict[str, Any], ecosystem: str) -> list[str]:
     return sorted(keys)
 
 
-def _version_set(aff: dict[str, Any], ecosystem: str, cache: dict[int, Any] | None) -> frozenset[str]:
-    """The ``versions`` list of one affected entry as version keys, computed once per scan when a cache is
-    given (records are shared by every query of a scan, and by pip-audit's fix resolution); a managed
-    database supplies them precomputed."""
-    cached: frozenset[str] | None = cache.get(id(aff)) if cache is not None else None
-    if cached is None:
-        cached = frozenset(affected_version_keys(aff, ecosystem))
+def _listed(key: str, aff: dict[str, Any], ecosystem: str, cache: dict[int, Any] | None) -> bool:
+    """Whether version ``key`` is in the ``versions`` list of one affected entry, as sorted version keys:
+    computed once per scan when a cache is given (records are shared by every query of a scan, and by
+    pip-audit's fix resolution); a managed database supplies them precomputed. A sorted list searched by
+    bisection, not a set: most lists are never searched, and hashing every key costs more than sorting."""
+    keys: list[str] | None = cache.get(id(aff)) if cache is not None else None
+    if keys is None:
+        keys = affected_version_keys(aff, ecosystem)
         if cache is not None:
-            cache[id(aff)] = cached
-    return cached
+            cache[id(aff)] = keys
+    i = bisect_left(keys, key)
+    return i < len(keys) and keys[i] == key
 
 
 # -- severity --------------------------------------------------------------------------------------------

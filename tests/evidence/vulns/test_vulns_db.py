@@ -15,7 +15,8 @@ from vulns_helpers import component, inventory
 
 from gate.evidence.vulns import VulnCollector
 from gate.evidence.vulns import db as vdb
-from gate.evidence.vulns.source import SourceError
+from gate.evidence.vulns.source import Query, SourceError
+from gate.evidence.vulns.versions import parse
 
 REQUESTS_2_19 = {"PYSEC-2018-28", "PYSEC-2023-74"}
 PYPA_ZIP = (
@@ -116,6 +117,28 @@ def test_half_written_managed_database_is_not_valid(tmp_path: Path) -> None:
     run, _, _ = _scan(tmp_path, vuln_db=str(db))
     assert run.status == "failed" and "corrupt" in (run.reason or "")
     assert vdb.status(db)["status"] == "corrupt"
+
+
+def test_damaged_record_in_a_managed_store_fails_and_releases_the_store(tmp_path: Path) -> None:
+    db = tmp_path / "db"
+    vdb.import_zip(
+        db, "PyPI", _zip(tmp_path / "all.zip", [_record("PYSEC-1"), _record("PYSEC-2", "urllib3")])
+    )
+    opened = vdb.Database.open(db)
+    q = [Query("PyPI", "urllib3", "urllib3", "1.0", parse("PyPI", "1.0"))]
+    assert [m.id for m in opened.query(q)[q[0]].matches] == ["PYSEC-2"]
+    assert opened._maps == {}  # mapped only while a query runs
+    manifest = vdb.read_manifest(db)
+    assert manifest is not None
+    records = db / manifest["ecosystems"]["PyPI"]["store"] / "records.jsonl"
+    records.write_bytes(b"X" + records.read_bytes()[1:])  # same size: only the record itself can tell
+    damaged = vdb.Database.open(db)
+    r = [Query("PyPI", "requests", "requests", "2.19.0", parse("PyPI", "2.19.0"))]
+    with pytest.raises(SourceError, match="corrupt record at byte 0"):
+        damaged.query(r)
+    assert damaged._maps == {}
+    run, _, _ = _scan(tmp_path, vuln_db=str(db))
+    assert run.status == "failed" and "corrupt record" in (run.reason or "")
 
 
 def test_interrupted_update_keeps_previous_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
