@@ -23,7 +23,7 @@ from typing import Any
 
 from gate.collect import Inventory
 from gate.errors import GateError, InputError, NetworkError
-from gate.evidence.provenance import pep740, trust
+from gate.evidence.provenance import trust
 from gate.evidence.provenance.artifact import Artifact
 from gate.evidence.provenance.intoto import normalize_digests
 from gate.evidence.provenance.result import Kind, Subject, Verification
@@ -98,8 +98,8 @@ class ProvenanceCollector:
         errors: list[CollectorError] = []
         root_path = settings.option("trusted_root")
         root = trust.load(root_path) if root_path else trust.pinned()
-        _ = root.sigstore_root  # a broken --trusted-root is a user error, reported now
         if root_path:
+            _ = root.sigstore_root  # a broken --trusted-root is a user error, reported now
             # Evidence stays machine-independent: the root's path relative to the target, or its name.
             shown = inventory.rel(Path(root_path))
             root = replace(root, label=shown if not Path(shown).is_absolute() else Path(root_path).name)
@@ -428,6 +428,8 @@ class ProvenanceCollector:
     def _pypi(
         self, inventory: Inventory, root: trust.TrustRoot, pdata: dict[str, Any], errors: list[CollectorError]
     ) -> list[Verification]:
+        from gate.evidence.provenance import pep740
+
         publishers = pdata.get("pep740_publishers") or {}
         out: list[Verification] = []
         for c in inventory.components:

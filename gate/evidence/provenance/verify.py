@@ -6,15 +6,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate.errors import InputError
-from gate.evidence.provenance import pep740, trust
-from gate.evidence.provenance.artifact import Artifact
-from gate.evidence.provenance.model_signature import is_model_signature, verify_model
 from gate.evidence.provenance.result import STATUSES, Subject, Verification
-from gate.evidence.provenance.sigstore_bundle import check_identity, read_bundles, verify_bundle
 from gate.safeio import parse_json, read_text
+
+if TYPE_CHECKING:
+    from gate.evidence.provenance import trust
+    from gate.evidence.provenance.artifact import Artifact
+
+# The verifiers (sigstore, cryptography, pypi-attestations, model-signing: about 0.2 s of imports) are
+# loaded by the functions below when a file is actually verified, not when a project has nothing to verify.
 
 # Signature/attestation files looked for next to an artifact X (in this order).
 SIDECAR_SUFFIXES = (
@@ -52,6 +55,9 @@ def sidecars(artifact: Path) -> list[Path]:
 
 def _sniff(path: Path, shown: str) -> str:
     """``pep740`` | ``model`` | ``bundle``: what kind of evidence file this is (read, not trusted)."""
+    from gate.evidence.provenance import pep740
+    from gate.evidence.provenance.model_signature import is_model_signature
+
     text = read_text(path, shown=shown)
     try:
         doc = parse_json(text, shown)
@@ -73,6 +79,9 @@ def verify_file(
     shown: str | None = None,
 ) -> list[Verification]:
     """Verify every signature/attestation in ``evidence`` against ``artifact``."""
+    from gate.evidence.provenance import pep740
+    from gate.evidence.provenance.sigstore_bundle import check_identity, read_bundles, verify_bundle
+
     expect = expect or Expectation()
     shown = shown or str(evidence)
     files = (*artifact.files(), shown) if artifact else (shown,)
@@ -116,6 +125,8 @@ def verify_model_path(
     shown_model: str | None = None,
     shown_signature: str | None = None,
 ) -> Verification:
+    from gate.evidence.provenance.model_signature import verify_model
+
     expect = expect or Expectation()
     return verify_model(
         model,
