@@ -8,10 +8,7 @@ environment's interpreter is never run. A distribution nothing else requires is 
 from __future__ import annotations
 
 import re
-from email.parser import HeaderParser
 from pathlib import Path
-
-from packaging.requirements import InvalidRequirement, Requirement
 
 from gate.collect.python.graph import Edge, LockGraph, Package, check_requirement_text
 from gate.errors import InputError
@@ -68,6 +65,10 @@ def _source(dist: Path, shown: str) -> tuple[Source, bool, bool]:
 
 def parse(env: Path, shown_env: str) -> tuple[LockGraph, int]:
     """The graph of an installed environment and the number of installed files its RECORDs list."""
+    from email.parser import HeaderParser
+
+    from packaging.requirements import InvalidRequirement, Requirement
+
     if not env.is_dir():
         raise InputError("not a directory", path=shown_env)
     dirs = site_packages(env)
