@@ -112,7 +112,7 @@ def check(ctx: click.Context, target: str, **params: Any) -> None:
     Exit code 0: pass (warnings allowed); 1: blocked by policy; 2: could not evaluate.
     """
     from gate.pipeline import build_with
-    from gate.policy.evaluate import evaluate
+    from gate.policy.evaluate import start
     from gate.report import render
 
     settings = _settings(ctx, target, params)
@@ -125,18 +125,15 @@ def check(ctx: click.Context, target: str, **params: Any) -> None:
             )
         extra_reports.append((fmt, path))
 
-    outcome, evaluation = build_with(
-        settings,
-        lambda document: evaluate(
-            document,
-            settings=settings,
-            policies=[Path(p) for p in params["policies"]],
-            data_files=[Path(p) for p in params["data_files"]],
-            collection=params["collection"],
-            engine=params["engine"],
-        ),
-        progress=_progress(params["quiet"]),
-    )
+    # The policy engine starts first: its worker loads and compiles the policies while the gate collects.
+    with start(
+        settings=settings,
+        policies=[Path(p) for p in params["policies"]],
+        data_files=[Path(p) for p in params["data_files"]],
+        collection=params["collection"],
+        engine=params["engine"],
+    ) as pending:
+        outcome, evaluation = build_with(settings, pending.finish, progress=_progress(params["quiet"]))
     if settings.option("vsa"):
         from gate.evidence.provenance.vsa import write_check_vsa
 

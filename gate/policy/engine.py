@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import resource
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -61,6 +63,59 @@ class Engine(Protocol):
     def evaluate(self, modules: list[Module], data: dict[str, Any], input_doc: Any, ref: str) -> Any:
         """The value of ``ref`` (e.g. ``data.gate.rules``), or None when it is undefined."""
         ...
+
+
+class Started(Protocol):
+    """An evaluation whose policies are known and whose input is not yet: the engine may get ready."""
+
+    def evaluate(self, input_doc: Any) -> Any: ...
+
+    def cancel(self) -> None: ...
+
+
+class Deferred:
+    """:class:`Started` for engines with nothing to do before the input: evaluate when it comes."""
+
+    def __init__(self, engine: Engine, modules: list[Module], data: dict[str, Any], ref: str) -> None:
+        self.engine, self.modules, self.data, self.ref = engine, modules, data, ref
+
+    def evaluate(self, input_doc: Any) -> Any:
+        return self.engine.evaluate(self.modules, self.data, input_doc, self.ref)
+
+    def cancel(self) -> None:
+        pass
+
+
+def start(engine: Engine, modules: list[Module], data: dict[str, Any], ref: str) -> Started:
+    """Begin an evaluation before its input exists (the worker engines start their process now)."""
+    begin = getattr(engine, "start", None)
+    return begin(modules, data, ref) if begin is not None else Deferred(engine, modules, data, ref)
+
+
+def bundle_path(modules: list[Module], data: dict[str, Any], ref: str) -> str | None:
+    """Where the compiled regopy bundle of these policies is cached: keyed by everything that shapes it."""
+    import hashlib
+    import importlib.util
+
+    from gate.hashing import cache_dir
+
+    if os.environ.get("GATE_POLICY_CACHE", "").lower() in ("0", "off", "no", "false"):
+        return None
+    # The engine is identified by its shared library (size and modification time), without loading it.
+    spec = importlib.util.find_spec("regopy")
+    try:
+        lib = Path(next(iter(spec.submodule_search_locations or ()))) / "librego_shared.so"  # type: ignore[union-attr]
+        st = lib.stat()
+    except (AttributeError, StopIteration, OSError):
+        return None
+    h = hashlib.sha256()
+    head = {"engine": "regopy", "library": [str(lib), st.st_size, st.st_mtime_ns], "query": ref, "format": 1}
+    h.update(json.dumps(head, sort_keys=True).encode())
+    for m in modules:
+        h.update(b"\0module\0" + m.name.encode("utf-8", "surrogateescape") + b"\0")
+        h.update(m.text.encode("utf-8", "surrogateescape"))
+    h.update(b"\0data\0" + json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+    return str(cache_dir() / "policy" / f"{h.hexdigest()}.rbb")
 
 
 def _scrubbed_env() -> dict[str, str]:
@@ -119,30 +174,135 @@ def run_limited_partial(
     argv: list[str], stdin: bytes, limits: Limits, what: str, env: dict[str, str] | None = None
 ) -> Finished:
     """Like :func:`run_limited`, but a crash or a limit is reported in ``failure`` with the output so far."""
-    with tempfile.TemporaryFile() as fin, tempfile.TemporaryFile() as fout, tempfile.TemporaryFile() as ferr:
-        fin.write(stdin)
-        fin.seek(0)
+    proc = LimitedProcess(argv, stdin, limits, what, env)
+    proc.arm()
+    return proc.wait()
+
+
+class Feeder:
+    """Writes a worker's stdin from a thread: what is known at start at once, the rest when it is ready, so
+    that neither side blocks the other on a full pipe."""
+
+    def __init__(self, first: bytes) -> None:
+        self._parts: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._parts.put(first)
+
+    def attach(self, pipe: Any) -> None:
+        threading.Thread(target=self._run, args=(pipe,), name="policy-feeder", daemon=True).start()
+
+    def send(self, data: bytes) -> None:
+        self._parts.put(data)
+
+    def close(self) -> None:
+        self._parts.put(None)
+
+    def _run(self, pipe: Any) -> None:
         try:
-            proc = subprocess.Popen(
+            while (part := self._parts.get()) is not None:
+                pipe.write(part)
+                pipe.flush()
+        except (BrokenPipeError, ValueError, OSError):
+            pass  # the worker stopped (a limit, a crash): wait() reports why
+        finally:
+            try:
+                pipe.close()
+            except OSError:
+                pass
+
+
+class LimitedProcess:
+    """A process under ``limits``: stdout and stderr go to files (bounded by RLIMIT_FSIZE); stdin is bytes
+    or a :class:`Feeder`. The wall-clock limit counts from :meth:`arm` (a worker started early waits for
+    its input without being charged for it); the resident-memory limit holds from the start."""
+
+    def __init__(
+        self,
+        argv: list[str],
+        stdin: bytes | Feeder,
+        limits: Limits,
+        what: str,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.limits = limits
+        self.what = what
+        self.deadline: float | None = None
+        # The files live as long as the process: closed by wait() or kill().
+        self._fout = tempfile.TemporaryFile()  # noqa: SIM115
+        self._ferr = tempfile.TemporaryFile()  # noqa: SIM115
+        fin: Any = subprocess.PIPE
+        if isinstance(stdin, bytes):
+            fin = tempfile.TemporaryFile()  # noqa: SIM115
+            fin.write(stdin)
+            fin.seek(0)
+        try:
+            self.proc = subprocess.Popen(
                 argv,
                 stdin=fin,
-                stdout=fout,
-                stderr=ferr,
+                stdout=self._fout,
+                stderr=self._ferr,
                 env=env if env is not None else _scrubbed_env(),
                 preexec_fn=_limiter(limits),
                 start_new_session=True,
                 cwd=tempfile.gettempdir(),
             )
         except OSError as e:
+            self._close()
             raise PolicyError(f"{what}: cannot start: {e.strerror}") from e
-        failure: str | None = None
-        rc = -1
-        try:
-            rc = _watch(proc, limits, what)
-        except PolicyError as e:
-            failure = e.message
         finally:
-            _kill(proc)
+            if fin is not subprocess.PIPE:
+                fin.close()
+        if isinstance(stdin, Feeder):
+            stdin.attach(self.proc.stdin)
+        self._failure: list[str] = []
+        self._stop = threading.Event()
+        self._dog = threading.Thread(target=self._watch, name="policy-watchdog", daemon=True)
+        self._dog.start()
+
+    def arm(self) -> None:
+        """Start the wall-clock limit now."""
+        self.deadline = time.monotonic() + self.limits.timeout
+
+    def kill(self) -> None:
+        self._stop.set()
+        _kill(self.proc)
+        self._close()
+
+    def _watch(self) -> None:
+        """Kill the process on the wall-clock limit or when its resident memory passes the limit. The
+        waiting thread blocks in waitpid, so it learns of the exit at once; this one only polls limits."""
+        limits, pause = self.limits, 0.002
+        while not self._stop.wait(pause):
+            if self.deadline is not None and time.monotonic() > self.deadline:
+                self._failure.append(
+                    f"{self.what}: timed out after {limits.timeout:g} s (a runaway policy: a backtracking "
+                    f"regex, deep recursion or a huge comprehension?); raise GATE_POLICY_TIMEOUT if the "
+                    f"policy is legitimate"
+                )
+            else:
+                rss = _rss_mb(self.proc.pid)
+                if rss > limits.memory_mb:
+                    self._failure.append(
+                        f"{self.what}: stopped at {rss:.0f} MB of memory (limit {limits.memory_mb} MB); "
+                        f"raise GATE_POLICY_MEMORY_MB if the policy is legitimate"
+                    )
+            if self._failure:
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+                return
+            pause = min(pause * 1.5, 0.02)
+
+    def wait(self) -> Finished:
+        limits, what = self.limits, self.what
+        try:
+            rc = self.proc.wait()
+        finally:
+            self._stop.set()
+            self._dog.join()
+            _kill(self.proc)
+        failure = self._failure[0] if self._failure else None
+        ferr, fout = self._ferr, self._fout
         ferr.seek(0)
         err = ferr.read(64 * 1024).decode("utf-8", "replace")
         fout.seek(0, os.SEEK_END)
@@ -164,7 +324,13 @@ def run_limited_partial(
                 hint = " (an engine defect or an exhausted stack: try --engine opa-golib)"
             failure = f"{what}: the engine crashed with {sig}{hint}{_tail(err)}"
         fout.seek(0)
-        return Finished(rc, fout.read(min(size, limit)), err, failure)
+        out = fout.read(min(size, limit))
+        self._close()
+        return Finished(rc, out, err, failure)
+
+    def _close(self) -> None:
+        for fh in (self._fout, self._ferr):
+            fh.close()
 
 
 def _rss_mb(pid: int) -> float:
@@ -176,31 +342,6 @@ def _rss_mb(pid: int) -> float:
 
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
-
-
-def _watch(proc: subprocess.Popen[bytes], limits: Limits, what: str) -> int:
-    """Wait for ``proc``, killing it on the wall-clock timeout or when its resident memory passes the limit."""
-    deadline = time.monotonic() + limits.timeout
-    pause = 0.001
-    while True:
-        rc = proc.poll()
-        if rc is not None:
-            return rc
-        if time.monotonic() > deadline:
-            _kill(proc)
-            raise PolicyError(
-                f"{what}: timed out after {limits.timeout:g} s (a runaway policy: a backtracking regex, deep "
-                f"recursion or a huge comprehension?); raise GATE_POLICY_TIMEOUT if the policy is legitimate"
-            )
-        rss = _rss_mb(proc.pid)
-        if rss > limits.memory_mb:
-            _kill(proc)
-            raise PolicyError(
-                f"{what}: stopped at {rss:.0f} MB of memory (limit {limits.memory_mb} MB); raise "
-                f"GATE_POLICY_MEMORY_MB if the policy is legitimate"
-            )
-        time.sleep(pause)
-        pause = min(pause * 1.5, 0.02)
 
 
 def _tail(err: str) -> str:
@@ -249,16 +390,15 @@ class WorkerEngine:
         self.last_timings: dict[str, float] = {}
 
     def evaluate(self, modules: list[Module], data: dict[str, Any], input_doc: Any, ref: str) -> Any:
-        request = {
-            "op": "eval",
-            "backend": self.backend,
-            "modules": [[m.name, m.text] for m in modules],
-            "data": data,
-            "input": input_doc,
-            "query": ref,
-        }
-        payload = json.dumps(request, ensure_ascii=False).encode("utf-8")
-        done = run_limited(worker_argv(), payload, self.limits, f"policy engine {self.name}")
+        return self.start(modules, data, ref).evaluate(input_doc)
+
+    def start(self, modules: list[Module], data: dict[str, Any], ref: str) -> WorkerSession:
+        """Start the worker now: it loads the engine and compiles the policies while the caller collects."""
+        return WorkerSession(self, modules, data, ref)
+
+    def response(self, done: Finished) -> Any:
+        if done.failure:
+            raise PolicyError(done.failure)
         rows = list(worker_lines(done.stdout))
         if not rows:
             raise PolicyError(
@@ -274,6 +414,43 @@ class WorkerEngine:
             raise PolicyError(f"policy engine {self.name}: {error}{_tail(done.stderr)}")
         self.last_timings = dict(row.get("timings") or {})
         return row["value"] if row.get("defined") else None
+
+
+class WorkerSession:
+    """A worker started before its input: the header (policies, data, query, bundle cache path) goes at
+    once, the input document when :meth:`evaluate` is called."""
+
+    def __init__(self, engine: WorkerEngine, modules: list[Module], data: dict[str, Any], ref: str) -> None:
+        self.engine = engine
+        header = {
+            "op": "eval-stream",
+            "backend": engine.backend,
+            "modules": [[m.name, m.text] for m in modules],
+            "data": data,
+            "query": ref,
+            "bundle": bundle_path(modules, data, ref) if engine.backend == "regopy" else None,
+        }
+        self._feeder = Feeder(json.dumps(header, ensure_ascii=False).encode("utf-8") + b"\n")
+        self._proc: LimitedProcess | None = LimitedProcess(
+            worker_argv(), self._feeder, engine.limits, f"policy engine {engine.name}"
+        )
+
+    def evaluate(self, input_doc: Any) -> Any:
+        proc = self._proc
+        if proc is None:
+            raise PolicyError(f"policy engine {self.engine.name}: the evaluation was cancelled")
+        self._feeder.send(json.dumps(input_doc, ensure_ascii=False).encode("utf-8"))
+        self._feeder.close()
+        proc.arm()
+        self._proc = None
+        return self.engine.response(proc.wait())
+
+    def cancel(self) -> None:
+        """Stop the worker if the input will never come (the run failed before its evidence was complete)."""
+        if self._proc is not None:
+            self._feeder.close()
+            self._proc.kill()
+            self._proc = None
 
 
 def profile_rules(ps: Any, catalog: Any, document: Any, limits: Limits) -> list[dict[str, Any]]:

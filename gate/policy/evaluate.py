@@ -27,7 +27,8 @@ from gate.clock import today
 from gate.config import RuleException
 from gate.errors import PolicyError, UsageError
 from gate.model import Location
-from gate.policy.engine import Engine, Limits, make_engine
+from gate.policy.engine import Engine, Limits, Started, make_engine
+from gate.policy.engine import start as start_engine
 from gate.policy.metadata import ModuleInfo, area_of, parse_module, rule_info
 from gate.policy.result import AppliedException, Evaluation, Kind, Result, RuleInfo
 from gate.policy.sources import PolicySet, add_config_data, load_policies
@@ -115,16 +116,65 @@ def prepare(
     return ps, Catalog.build(ps)
 
 
-def evaluate(
-    document: dict[str, Any],
+class Pending:
+    """A policy evaluation prepared before the evidence exists: the policies are loaded and checked, and
+    the engine (for the worker engines, a process that compiles them) is already started."""
+
+    def __init__(
+        self,
+        ps: PolicySet,
+        catalog: Catalog,
+        eng: Engine,
+        *,
+        collection: str | None = None,
+        exceptions: tuple[RuleException, ...] = (),
+    ) -> None:
+        self.ps, self.catalog, self.engine = ps, catalog, eng
+        self.collection = collection or DEFAULT_COLLECTION
+        self.exceptions = exceptions
+        if self.collection not in known_collections(catalog):
+            raise UsageError(
+                f"unknown collection {self.collection!r}; known: "
+                f"{', '.join(sorted(known_collections(catalog)))}"
+            )
+        self._started: Started | None = start_engine(eng, ps.modules, ps.data, RULES_REF)
+
+    def finish(self, document: dict[str, Any], *, on: dt.date | None = None) -> Evaluation:
+        started, self._started = self._started, None
+        if started is None:
+            raise UsageError("this policy evaluation has already run")
+        return run(
+            document,
+            self.ps,
+            self.catalog,
+            self.engine,
+            collection=self.collection,
+            exceptions=self.exceptions,
+            on=on or today(),
+            started=started,
+        )
+
+    def cancel(self) -> None:
+        if self._started is not None:
+            self._started.cancel()
+            self._started = None
+
+    def __enter__(self) -> Pending:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cancel()
+
+
+def start(
     *,
     settings: Any,
     policies: list[Path],
     data_files: list[Path],
     collection: str | None,
     engine: str,
-) -> Evaluation:
-    """Evaluate ``document`` (the evidence document) with the bundled library and the user's policies."""
+) -> Pending:
+    """Load the bundled library and the user's policies and start the engine; ``finish(document)`` later."""
     config = getattr(settings, "config", None)
     option = getattr(settings, "option", lambda name, default=None: default)
     ps, catalog = prepare(
@@ -140,7 +190,23 @@ def evaluate(
         opa_upload=not bool(option("opa_no_upload", False)),
     )
     exceptions = tuple(getattr(config, "exceptions", ()) or ())
-    return run(document, ps, catalog, eng, collection=collection, exceptions=exceptions, on=today())
+    return Pending(ps, catalog, eng, collection=collection, exceptions=exceptions)
+
+
+def evaluate(
+    document: dict[str, Any],
+    *,
+    settings: Any,
+    policies: list[Path],
+    data_files: list[Path],
+    collection: str | None,
+    engine: str,
+) -> Evaluation:
+    """Evaluate ``document`` (the evidence document) with the bundled library and the user's policies."""
+    with start(
+        settings=settings, policies=policies, data_files=data_files, collection=collection, engine=engine
+    ) as pending:
+        return pending.finish(document)
 
 
 def run(
@@ -152,6 +218,7 @@ def run(
     collection: str | None = None,
     exceptions: tuple[RuleException, ...] = (),
     on: dt.date | None = None,
+    started: Started | None = None,
 ) -> Evaluation:
     selected = collection or DEFAULT_COLLECTION
     if selected not in known_collections(catalog):
@@ -159,7 +226,10 @@ def run(
             f"unknown collection {selected!r}; known: {', '.join(sorted(known_collections(catalog)))}"
         )
     on = on or today()
-    value = eng.evaluate(ps.modules, ps.data, document, RULES_REF)
+    if started is not None:
+        value = started.evaluate(document)
+    else:
+        value = eng.evaluate(ps.modules, ps.data, document, RULES_REF)
     raw = collect_results(value, catalog)
     # Anything a result can name by ref: components first, then projects and services (for their names).
     components = {

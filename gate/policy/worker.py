@@ -14,6 +14,20 @@ Requests::
     {"op": "test", "backend": ..., "modules": [...], "test_file": [name, text], "filter": "regex"|null}
       -> one {"test": ..., "status": "pass"|"fail"|"error", ...} line per test, then {"done": true}
 
+Streamed evaluation (``gate check`` starts the worker before it collects, so that starting Python, loading
+the engine and compiling the policies overlap the collection): the first line is a header, everything after
+it is the input document as JSON text, sent when the evidence is complete::
+
+    {"op": "eval-stream", "backend": ..., "modules": [...], "data": {...}, "query": "data.gate.rules",
+     "bundle": "/cache/policy/KEY.rbb" | null}
+    <input JSON>
+      -> the same response as ``eval``
+
+With regopy the policies are compiled into a bundle (rego-cpp's plan for the query), saved at ``bundle``
+(KEY is a digest of the engine version, the query, the modules and the data, so a stale bundle is never
+found) and loaded from there on the next run; a bundle that does not load or whose digest does not match is
+rebuilt.
+
 Only the standard library and the engine binding are imported here (plus ``gate.policy.testing`` for the
 ``test`` op), to keep start-up fast.
 """
@@ -95,9 +109,13 @@ def regopy_query(interp: Any, query: str) -> tuple[bool, Any]:
     """(defined, value of ``x``). Reads the raw output: regopy's ``Output`` raises a bare JSONDecodeError
     when the engine reports an error."""
     from regopy import interpreter as low
+
+    return _regopy_output(low.rego_query(interp._impl, query))
+
+
+def _regopy_output(impl: Any) -> tuple[bool, Any]:
     from regopy import output as lowout
 
-    impl = low.rego_query(interp._impl, query)
     try:
         ok = lowout.rego_output_ok(impl)
         text = lowout.rego_output_string(impl)
@@ -133,6 +151,92 @@ def _error_text(text: str) -> str:
     return " ".join(text.split())[:1000]
 
 
+def _bundle_load(path: str | None) -> tuple[Any, Any] | None:
+    """(interpreter, bundle) from the cache, or None when it is absent, altered or unreadable."""
+    import hashlib
+
+    import regopy
+
+    if not path:
+        return None
+    try:
+        with open(path, "rb") as fh:
+            blob = fh.read()
+        with open(path + ".sha256", encoding="ascii") as fh:
+            expected = fh.read().strip()
+    except OSError:
+        return None
+    if hashlib.sha256(blob).hexdigest() != expected:
+        return None
+    interp = regopy.Interpreter()
+    try:
+        bundle = interp.load_bundle(path, regopy.BundleFormat.Binary)
+    except Exception:
+        return None
+    return (interp, bundle) if bundle.ok() else None
+
+
+def _bundle_save(interp: Any, bundle: Any, path: str) -> None:
+    """Write the bundle and its digest atomically; a cache that cannot be written only costs speed."""
+    import hashlib
+
+    import regopy
+
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        interp.save_bundle(tmp, bundle, regopy.BundleFormat.Binary)
+        with open(tmp, "rb") as fh:
+            digest = hashlib.sha256(fh.read()).hexdigest()
+        with open(tmp + ".sha256", "w", encoding="ascii") as fh:
+            fh.write(digest + "\n")
+        os.replace(tmp + ".sha256", path + ".sha256")
+        os.replace(tmp, path)
+    except Exception:  # read-only or full cache: evaluate anyway
+        for leftover in (tmp, tmp + ".sha256"):
+            try:
+                os.unlink(leftover)
+            except OSError:
+                pass
+
+
+def stream_regopy(header: dict[str, Any], read_input: Any) -> tuple[bool, Any]:
+    """Compile (or load) the policies first, then wait for the input, then evaluate the bundle."""
+    from regopy import interpreter as low
+
+    t0 = time.perf_counter()
+    query = f"x := {header['query']}"
+    loaded = _bundle_load(header.get("bundle"))
+    if loaded is None:
+        interp = _engine_regopy(header.get("modules") or [], header.get("data") or {})
+        bundle = interp.build(query, [])
+        if header.get("bundle"):
+            _bundle_save(interp, bundle, header["bundle"])
+        TIMINGS["bundle"] = 0.0
+    else:
+        interp, bundle = loaded
+        TIMINGS["bundle"] = 1.0
+    t1 = time.perf_counter()
+    text = read_input()
+    t2 = time.perf_counter()
+    if text.strip() != "null":
+        interp.set_input_term(text)
+    result = _regopy_output(low.rego_bundle_query(interp._impl, bundle._impl))
+    TIMINGS.update(
+        load_ms=(t1 - t0) * 1000,
+        wait_ms=(t2 - t1) * 1000,
+        eval_ms=(time.perf_counter() - t2) * 1000,
+    )
+    return result
+
+
+def stream_golib(header: dict[str, Any], read_input: Any) -> tuple[bool, Any]:
+    text = read_input()
+    return eval_golib(
+        header.get("modules") or [], header.get("data") or {}, json.loads(text), header["query"]
+    )
+
+
 def eval_golib(
     modules: list[list[str]], data: dict[str, Any], input_doc: Any, query: str
 ) -> tuple[bool, Any]:
@@ -163,13 +267,29 @@ def main() -> int:
     resp_fd = os.dup(1)
     os.dup2(2, 1)
     out = os.fdopen(resp_fd, "w", encoding="utf-8")
+    stdin = sys.stdin.buffer
     try:
-        request = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+        first = stdin.readline()
+        request = json.loads(first.decode("utf-8"))
+        if request.get("op") != "eval-stream":
+            request = json.loads((first + stdin.read()).decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as e:
         _write(out, {"ok": False, "error": f"bad worker request: {e}"})
         return 2
     backend = request.get("backend", "regopy")
+
+    def read_input() -> str:
+        text = stdin.read().decode("utf-8")
+        if not text.strip():
+            raise ValueError("no input document (the gate stopped before its evidence was complete)")
+        return text
+
     try:
+        if request["op"] == "eval-stream":
+            stream = stream_golib if backend == "opa-golib" else stream_regopy
+            defined, value = stream(request, read_input)
+            _write(out, {"ok": True, "defined": defined, "value": value, "timings": TIMINGS})
+            return 0
         if request["op"] == "eval":
             fn = eval_golib if backend == "opa-golib" else eval_regopy
             defined, value = fn(
