@@ -15,6 +15,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from itertools import repeat
 from typing import Any
 
 from packaging.utils import canonicalize_version
@@ -309,30 +310,43 @@ def version_key(ecosystem: str, text: str) -> str:
 
 
 def affected_version_keys(aff: dict[str, Any], ecosystem: str) -> list[str]:
-    """The version keys of an affected entry's ``versions`` list, sorted (searched by bisection; stored so by
-    ``gate db update``)."""
+    """The version keys of an affected entry's ``versions`` list, sorted (as ``gate db update`` stores them,
+    searched by bisection)."""
+    return sorted(_version_key_set(aff, ecosystem))
+
+
+def _version_key_set(aff: dict[str, Any], ecosystem: str) -> set[str]:
+    items = aff.get("versions") or ()
+    if isinstance(items, list):
+        try:
+            # All in C while every item is a known version string (version_key's cache answers).
+            return set(map(version_key, repeat(ecosystem, len(items)), items))
+        except (UnparseableVersion, TypeError):
+            pass  # an unparseable or non-string item: the loop below skips just that one
     keys = set()
-    for item in aff.get("versions") or ():
+    for item in items:
         if isinstance(item, str):
             try:
                 keys.add(version_key(ecosystem, item))
             except UnparseableVersion:
                 continue
-    return sorted(keys)
+    return keys
 
 
 def _listed(key: str, aff: dict[str, Any], ecosystem: str, cache: dict[int, Any] | None) -> bool:
-    """Whether version ``key`` is in the ``versions`` list of one affected entry, as sorted version keys:
-    computed once per scan when a cache is given (records are shared by every query of a scan, and by
-    pip-audit's fix resolution); a managed database supplies them precomputed. A sorted list searched by
-    bisection, not a set: most lists are never searched, and hashing every key costs more than sorting."""
-    keys: list[str] | None = cache.get(id(aff)) if cache is not None else None
+    """Whether version ``key`` is in the ``versions`` list of one affected entry, as version keys: computed
+    once per scan when a cache is given (records are shared by every query of a scan, and by pip-audit's fix
+    resolution). A managed database supplies them precomputed as a sorted list, searched by bisection: most
+    lists are never searched, and hashing every key of every list read would cost more."""
+    keys: list[str] | frozenset[str] | None = cache.get(id(aff)) if cache is not None else None
     if keys is None:
-        keys = affected_version_keys(aff, ecosystem)
+        keys = frozenset(_version_key_set(aff, ecosystem))
         if cache is not None:
             cache[id(aff)] = keys
-    i = bisect_left(keys, key)
-    return i < len(keys) and keys[i] == key
+    if isinstance(keys, list):
+        i = bisect_left(keys, key)
+        return i < len(keys) and keys[i] == key
+    return key in keys
 
 
 # -- severity --------------------------------------------------------------------------------------------

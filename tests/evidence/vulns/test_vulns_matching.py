@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from gate.evidence.vulns.osv import group_matches, match, record_severity
+from gate.evidence.vulns.db import iter_zip_records
+from gate.evidence.vulns.osv import affected_version_keys, group_matches, match, record_severity, version_key
 from gate.evidence.vulns.versions import SemVer, UnparseableVersion, normalize_name, osv_ecosystem, parse
+
+PYPA_ZIP = (
+    Path(__file__).resolve().parents[3].parent
+    / "shared"
+    / "fixtures"
+    / "osv"
+    / "pypa-advisory-db-2024-10-10.zip"
+)
 
 
 def rec(
@@ -123,6 +133,47 @@ def test_prereleases_pep440_and_semver() -> None:
 def test_explicit_versions_list_matches_outside_ranges() -> None:
     r = rec([{"introduced": "3.2"}, {"fixed": "3.2.19"}], versions=["3.2a1"])
     assert hit(r, "3.2a1") and hit(r, "3.2.0a1")  # PEP 440 equality, not string equality
+
+
+def test_versions_list_with_unparseable_items_still_matches_the_rest() -> None:
+    listed = ["1.0", "not a version", 5, "2.0.0", {"x": 1}, "v3.0rc1"]
+    r = rec([{"introduced": "9"}], versions=listed)
+    assert affected_version_keys(r["affected"][0], "PyPI") == ["1", "2", "3rc1"]
+    key = normalize_name("PyPI", "pkg")
+    # With a scan's cache (the keys kept between queries) and without.
+    for cache in ({}, None):
+        for version, affected in (
+            ("1.0.0", True),
+            ("2", True),
+            ("3.0.0rc1", True),
+            ("3.0", False),
+            ("4", False),
+        ):
+            assert (match(r, "PyPI", key, version, parse("PyPI", version), cache) is not None) is affected
+
+
+def test_version_keys_agree_with_packaging_for_every_version_in_the_snapshot() -> None:
+    if not PYPA_ZIP.is_file():
+        pytest.skip("shared fixtures not available")
+    from packaging.utils import canonicalize_version
+
+    texts = {
+        v
+        for _, r in iter_zip_records(PYPA_ZIP)
+        for a in r.get("affected") or ()
+        for v in a.get("versions") or ()
+        if isinstance(v, str)
+    }
+    texts |= {"01.0", "1.0.0rc01", "1.0.post0", "1.0-1", "1!2.0", "2.0+local.1", "1.0.DEV1", " 1.0 ", "0.0.0"}
+    checked = 0
+    for text in sorted(texts):
+        try:
+            expected = canonicalize_version(parse("PyPI", text), strip_trailing_zero=True)
+        except UnparseableVersion:
+            continue
+        assert version_key("PyPI", text) == expected, text
+        checked += 1
+    assert checked > 10_000
 
 
 def test_withdrawn_never_matches() -> None:
