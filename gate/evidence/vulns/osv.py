@@ -289,6 +289,10 @@ def match(
 
 
 _PLAIN_RELEASE = re.compile(r"\d+(?:\.\d+)*")
+_N = "(?:0|[1-9][0-9]*)"
+# A PEP 440 version already in normal form but for trailing ".0"s, as nearly every version PyPI lists is: its
+# key is the text without them (group 1 and group 2), no parsing needed.
+_NORMAL_FORM = re.compile(rf"({_N}(?:\.{_N})*?)(?:\.0)*((?:(?:a|b|rc){_N})?(?:\.post{_N})?(?:\.dev{_N})?)")
 
 
 @lru_cache(maxsize=262144)
@@ -297,6 +301,9 @@ def version_key(ecosystem: str, text: str) -> str:
     "v02.10" give "2.10"; "3.2.0a1" gives "3.2a1"), SemVer without build metadata. Strings, so that
     ``gate db update`` can store them and a scan builds each version set at C speed."""
     if ecosystem == "PyPI":
+        normal = _NORMAL_FORM.fullmatch(text)
+        if normal:
+            return normal.group(1) + normal.group(2)
         if _PLAIN_RELEASE.fullmatch(text):
             parts = [int(p) for p in text.split(".")]
             while len(parts) > 1 and parts[-1] == 0:

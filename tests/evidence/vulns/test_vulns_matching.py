@@ -165,6 +165,7 @@ def test_version_keys_agree_with_packaging_for_every_version_in_the_snapshot() -
         if isinstance(v, str)
     }
     texts |= {"01.0", "1.0.0rc01", "1.0.post0", "1.0-1", "1!2.0", "2.0+local.1", "1.0.DEV1", " 1.0 ", "0.0.0"}
+    texts |= {"0", "0.0", "10.0.0", "1.0.10", "1.0.0.5", "1.10.0rc1", "1.0a0.post0.dev0", "2.0.dev3", "1.0rc"}
     checked = 0
     for text in sorted(texts):
         try:
