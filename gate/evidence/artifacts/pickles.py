@@ -14,11 +14,16 @@ import pickletools
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from picklescan import scanner as _ps
-from picklescan.torch import InvalidMagicError
-
 # picklescan logs every finding at WARNING; the findings are reported as data instead.
 logging.getLogger("picklescan").setLevel(logging.CRITICAL)
+
+
+def _scanner() -> Any:
+    """picklescan's scanner, imported with the first pickle (it pulls in http.client, email and ssl for
+    its URL scanning: 15 ms that a project without pickles should not pay)."""
+    from picklescan import scanner
+
+    return scanner
 
 
 @dataclass
@@ -62,6 +67,7 @@ def _status(dangerous: list[str], suspicious: list[str], errors: list[str]) -> s
 
 
 def _from_result(result: Any, label: str) -> PickleScan:
+    _ps = _scanner()
     dangerous, suspicious, innocuous = [], [], 0
     for g in result.globals:
         name = f"{g.module}.{g.name}"
@@ -96,7 +102,7 @@ def scan_pickle_bytes(data: bytes, label: str) -> PickleScan:
     if not _parses(data):
         return PickleScan(status="error", scanned=[label], errors=[f"{label}: not a valid pickle stream"])
     try:
-        result = _ps.scan_pickle_bytes(io.BytesIO(data), label, multiple_pickles=True)
+        result = _scanner().scan_pickle_bytes(io.BytesIO(data), label, multiple_pickles=True)
     except Exception as e:
         return PickleScan(
             status="error", scanned=[label], errors=[f"{label}: scan failed: {type(e).__name__}: {e}"]
@@ -106,6 +112,9 @@ def scan_pickle_bytes(data: bytes, label: str) -> PickleScan:
 
 def scan_pickle_stream(fh: IO[bytes], label: str, *, torch_legacy: bool = False) -> PickleScan:
     """Scan a pickle file in place (legacy PyTorch files hold several pickles followed by raw storage)."""
+    from picklescan.torch import InvalidMagicError
+
+    _ps = _scanner()
     try:
         if torch_legacy:
             result = _ps.scan_pytorch(fh, label)

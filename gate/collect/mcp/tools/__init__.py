@@ -44,13 +44,10 @@ def extract_static(root: Path, *, excludes: tuple[str, ...] = (), include_tests:
     """Every tool, prompt, resource and instruction declared in the source under ``root``."""
     from collections.abc import Callable
 
-    from gate.collect.mcp.tools.static_python import extract_file as extract_py
-
-    extract_ts: Callable[[Path, str], Surface] | None
-    try:
-        from gate.collect.mcp.tools.static_ts import extract_file as extract_ts
-    except ImportError:  # tree-sitter missing: Python only
-        extract_ts = None
+    # The extractors are loaded with the first file of their language.
+    extract_py: Callable[[Path, str], Surface] | None = None
+    extract_ts: Callable[[Path, str], Surface] | None = None
+    ts_missing = False
     merged = Surface(origin="static")
     base = root if root.is_dir() else root.parent
     count = 0
@@ -70,11 +67,20 @@ def extract_static(root: Path, *, excludes: tuple[str, ...] = (), include_tests:
             shown = path.as_posix()
         try:
             if suffix in PY_SUFFIXES:
+                if extract_py is None:
+                    from gate.collect.mcp.tools.static_python import extract_file
+
+                    extract_py = extract_file
                 part = extract_py(path, shown)
-            elif extract_ts is not None:
-                part = extract_ts(path, shown)
             else:
-                continue
+                if extract_ts is None and not ts_missing:
+                    try:
+                        from gate.collect.mcp.tools.static_ts import extract_file as extract_ts
+                    except ImportError:  # tree-sitter missing: Python only
+                        ts_missing = True
+                if extract_ts is None:
+                    continue
+                part = extract_ts(path, shown)
         except InputError as e:
             merged.notes.append(e.diagnostics())
             continue
