@@ -106,6 +106,32 @@ def test_corrupt_zip_fails(tmp_path: Path) -> None:
     assert run.status == "failed" and "X.json" in (run.reason or "")
 
 
+def test_zip_members_are_checked_like_zipfile_does(tmp_path: Path) -> None:
+    path = tmp_path / "all.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("PYSEC-1.json", json.dumps(_record("PYSEC-1")), zipfile.ZIP_STORED)
+        zf.writestr("PYSEC-2.json", json.dumps(_record("PYSEC-2")), zipfile.ZIP_DEFLATED)
+        zf.writestr("PYSEC-3.json", json.dumps(_record("PYSEC-3")), zipfile.ZIP_BZIP2)  # read by zipfile
+    assert [m for m, _ in vdb.iter_zip_records(path)] == ["PYSEC-1.json", "PYSEC-2.json", "PYSEC-3.json"]
+    data = path.read_bytes()
+    with zipfile.ZipFile(path) as zf:
+        stored, deflated, _ = zf.infolist()
+    body = deflated.header_offset + 30 + len(deflated.filename)
+    damaged = {
+        # a flipped byte in the deflated data: the CRC-32 (or inflating) fails
+        "crc": data[: body + 5] + bytes([data[body + 5] ^ 0xFF]) + data[body + 6 :],
+        # the local header names another file than the central directory does
+        "name": data.replace(
+            b"PK\x03\x04" + data[4:30] + b"PYSEC-1.json", b"PK\x03\x04" + data[4:30] + b"PYSEC-9.json", 1
+        ),
+    }
+    assert stored.header_offset == 0 and damaged["name"] != data
+    for why, content in damaged.items():
+        (tmp_path / f"{why}.zip").write_bytes(content)
+        with pytest.raises(SourceError, match="corrupt member"):
+            list(vdb.iter_zip_records(tmp_path / f"{why}.zip"))
+
+
 def test_half_written_managed_database_is_not_valid(tmp_path: Path) -> None:
     db = tmp_path / "db"
     vdb.import_zip(db, "PyPI", _zip(tmp_path / "all.zip", [_record("PYSEC-1")]))
