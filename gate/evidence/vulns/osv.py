@@ -18,8 +18,6 @@ from functools import cached_property, lru_cache
 from itertools import repeat
 from typing import Any
 
-from packaging.utils import canonicalize_version
-
 from gate.evidence.vulns.versions import SemVer, UnparseableVersion, normalize_name, parse
 
 SEVERITY_ORDER = {"critical": 4, "high": 3, "medium": 2, "low": 1, "none": 0, "unknown": -1}
@@ -33,7 +31,7 @@ class Match:
     fixed: tuple[str, ...]  # fixed versions above the matched version, in version order
     notes: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def id(self) -> str:
         return str(self.record.get("id", ""))
 
@@ -309,6 +307,9 @@ def version_key(ecosystem: str, text: str) -> str:
             while len(parts) > 1 and parts[-1] == 0:
                 parts.pop()
             return ".".join(map(str, parts))
+        # packaging.utils also loads packaging.tags (platform, subprocess, logging): only when needed.
+        from packaging.utils import canonicalize_version
+
         return canonicalize_version(parse(ecosystem, text), strip_trailing_zero=True)
     v = parse(ecosystem, text)
     if isinstance(v, SemVer):
@@ -359,7 +360,9 @@ def _listed(key: str, aff: dict[str, Any], ecosystem: str, cache: dict[int, Any]
 # -- severity --------------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
 def _cvss_severity(kind: str, vector: str) -> Severity | None:
+    """The severity a CVSS vector scores (one vector is shared by many records: scored once)."""
     try:
         if kind == "CVSS_V4":
             from cvss import CVSS4
@@ -437,6 +440,8 @@ def _id_priority(i: str) -> tuple[int, str]:
 def alias_groups(matches: Iterable[Match]) -> list[list[Match]]:
     """Matches whose ids and aliases intersect, transitively (CVE, GHSA, PYSEC of one vulnerability)."""
     items = sorted(matches, key=lambda m: m.id)
+    if len(items) < 2:
+        return [items] if items else []
     parent = list(range(len(items)))
 
     def find(i: int) -> int:
@@ -470,12 +475,13 @@ def group_matches(matches: Iterable[Match], source: dict[str, Any], ecosystem: s
         ids: set[str] = set()
         for m in members:
             ids |= m.ids
-        primary_record = min(members, key=lambda m: _id_priority(m.id))
-        primary = primary_record.id
-        sevs = sorted(
-            (record_severity(m.record) for m in members),
-            key=lambda s: (s.source in ("CVSS_V4", "CVSS_V3"), SEVERITY_ORDER[s.severity], s.score or 0),
-        )
+        ranked = sorted(members, key=lambda m: _id_priority(m.id)) if len(members) > 1 else members
+        primary = ranked[0].id
+        sevs = [record_severity(m.record) for m in members]
+        if len(sevs) > 1:
+            sevs.sort(
+                key=lambda s: (s.source in ("CVSS_V4", "CVSS_V3"), SEVERITY_ORDER[s.severity], s.score or 0)
+            )
         fixed: dict[str, Any] = {}
         notes: list[str] = []
         for m in members:
@@ -483,7 +489,7 @@ def group_matches(matches: Iterable[Match], source: dict[str, Any], ecosystem: s
             for f in m.fixed:
                 fixed.setdefault(f, f)
         summary = ""
-        for m in sorted(members, key=lambda m: _id_priority(m.id)):
+        for m in ranked:
             text = m.record.get("summary") or m.record.get("details") or ""
             if isinstance(text, str) and text.strip():
                 summary = " ".join(text.split())
@@ -492,14 +498,15 @@ def group_matches(matches: Iterable[Match], source: dict[str, Any], ecosystem: s
                 break
         dates = [str(m.record["published"]) for m in members if isinstance(m.record.get("published"), str)]
         mods = [str(m.record["modified"]) for m in members if isinstance(m.record.get("modified"), str)]
+        malicious = _is_malicious(ids)
         findings.append(
             Finding(
                 id=primary,
                 aliases=sorted(ids - {primary}),
                 records=sorted(m.id for m in members),
                 summary=summary,
-                severity=_malicious_severity(sevs[-1]) if _is_malicious(ids) else sevs[-1],
-                malicious=_is_malicious(ids),
+                severity=_malicious_severity(sevs[-1]) if malicious else sevs[-1],
+                malicious=malicious,
                 fixed=_sort_versions(ecosystem, list(fixed)),
                 published=min(dates) if dates else None,
                 modified=max(mods) if mods else None,
