@@ -56,8 +56,8 @@ req, db = sys.argv[1], sys.argv[2]
 comps = []
 for line in Path(req).read_text().splitlines():
     name, _, version = line.partition("==")
-    comps.append(Component(ref=pypi_purl(name, version), name=name, version=version, ecosystem="pypi",
-                           purl=pypi_purl(name, version)))
+    purl = pypi_purl(name, version)
+    comps.append(Component(ref=purl, name=name, version=version, ecosystem="pypi", purl=purl))
 inv = Inventory(Settings(target=Path(tempfile.gettempdir()),
                          options={"vuln_db": db, "vuln_db_max_age": 1e9}))
 inv.components = comps
