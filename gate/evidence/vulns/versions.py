@@ -125,9 +125,11 @@ def osv_ecosystem(component_ecosystem: str | None, purl: str | None = None) -> s
     return None
 
 
+@lru_cache(maxsize=65536)
 def normalize_name(ecosystem: str, name: str) -> str:
     """The index key of a package name: PEP 503 for PyPI, lower case for npm (names are case-insensitive
-    in practice and new names must be lower case)."""
+    in practice and new names must be lower case). Cached: every record, query and candidate fix asks again
+    for the same few names."""
     if ecosystem == "PyPI":
         return normalize_python_name(name)
     return name.strip().lower()
