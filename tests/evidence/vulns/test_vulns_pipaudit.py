@@ -113,15 +113,18 @@ for label, comps in (
         "status": run.status,
         "findings": run.stats["findings"],
         "pip_audit": inv.sections["vulnerabilities"]["pip_audit"],
-        "loaded": "pip_audit._fix" in sys.modules,
+        "loaded": sorted(m for m in sys.modules if m.split(".")[0] in ("pip_audit", "requests", "rich")),
     }}
 print(json.dumps(out))
 """
     out = _fresh_python(code)
     evidence = {"version": importlib.metadata.version("pip-audit"), "available": True}
-    # npm findings get gate's own fix resolution: pip-audit stays unloaded, and the evidence says the same.
-    assert out["clean"] == {"status": "ok", "findings": 1, "pip_audit": evidence, "loaded": False}
-    assert out["vulnerable"] == {"status": "ok", "findings": 2, "pip_audit": evidence, "loaded": True}
+    # npm findings get gate's own fix resolution: of pip-audit only the top-level package (its version) is
+    # loaded, and the evidence says the same as when the fix resolver runs.
+    assert out["clean"] == {"status": "ok", "findings": 1, "pip_audit": evidence, "loaded": ["pip_audit"]}
+    assert out["vulnerable"]["pip_audit"] == evidence and out["vulnerable"]["findings"] == 2
+    assert {"pip_audit._fix", "pip_audit._service.interface"} <= set(out["vulnerable"]["loaded"])
+    assert not [m for m in out["vulnerable"]["loaded"] if m.startswith("requests")]
 
 
 def test_describe_names_the_installed_pip_audit() -> None:
