@@ -19,6 +19,7 @@ import importlib
 import importlib.machinery
 import importlib.util
 import sys
+import threading
 import types
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -114,9 +115,17 @@ def installed_version() -> str | None:
     return str(getattr(pip_audit, "__version__", "")) or None
 
 
-@functools.cache
+_LOADING = threading.Lock()  # registering the thin package must not interleave with another thread's
+
+
 def _load() -> types.SimpleNamespace | None:
     """The pip-audit pieces the bridge uses, loaded once; ``None`` when they are missing or have moved."""
+    with _LOADING:
+        return _load_once()
+
+
+@functools.cache
+def _load_once() -> types.SimpleNamespace | None:
     if installed_version() is None:
         return None
     _pip_api_without_running_pip()
@@ -181,7 +190,7 @@ def _load() -> types.SimpleNamespace | None:
 def available() -> bool:
     """Whether the bridge works: the outcome of loading it when it was loaded, else whether pip-audit's
     modules are where the bridge expects them (found, not imported)."""
-    if _load.cache_info().currsize:
+    if _load_once.cache_info().currsize:
         return _load() is not None
     if installed_version() is None:
         return False
