@@ -80,7 +80,26 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         pass
 
 
+# What unpickling the inventory and building the SBOM load (the collectors' SBOM extensions among them),
+# imported while the gate is still collecting.
+PRELOAD = (
+    "gate.sbom.writer",
+    "gate.sbom.mlbom",
+    "gate.sbom.vulnerabilities",
+    "gate.collect.mcp.tools",
+    "gate.evidence.vulns.collector",
+    "gate.evidence.provenance.collector",
+)
+
+
 def main() -> int:
+    import importlib
+
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # unpickling will say what is missing
+            pass
     from gate.sbom import writer
 
     data = sys.stdin.buffer.read()
@@ -97,4 +116,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # The answer is written: close the pipe now rather than after the interpreter's teardown.
+    sys.stdout.flush()
+    os._exit(code)
