@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 
@@ -10,15 +11,24 @@ from packageurl import PackageURL
 _NORMALIZE = re.compile(r"[-_.]+")
 
 
+@functools.lru_cache(maxsize=16384)
 def normalize_python_name(name: str) -> str:
     """PEP 503 normalisation: lower case, runs of ``-_.`` become ``-``."""
     return _NORMALIZE.sub("-", name).lower()
 
 
 def pypi_purl(name: str, version: str | None, **qualifiers: str) -> str:
+    if not qualifiers:
+        return _pypi_purl(name, version)
     return PackageURL(
-        type="pypi", name=normalize_python_name(name), version=version, qualifiers=qualifiers or None
+        type="pypi", name=normalize_python_name(name), version=version, qualifiers=qualifiers
     ).to_string()
+
+
+@functools.lru_cache(maxsize=16384)
+def _pypi_purl(name: str, version: str | None) -> str:
+    # The same package is named by the lock, its dependents' edges and the manifest: built once per run.
+    return PackageURL(type="pypi", name=normalize_python_name(name), version=version).to_string()
 
 
 def npm_purl(name: str, version: str | None, **qualifiers: str) -> str:
