@@ -147,29 +147,30 @@ def build_with(
     progress: Callable[[str], None] | None = None,
 ) -> tuple[Outcome, T]:
     """Collect, then run ``alongside(document)`` (the policy stage, which waits on its worker process)
-    while the SBOM is built by the helper process (:mod:`gate.sbom.helper`, started before collecting so
-    that it loads the writer meanwhile): the two overlap instead of adding up."""
+    while the SBOM is built in a second thread: the worker evaluates on the second core while this
+    process loads cyclonedx-python-lib and serialises, instead of one after the other."""
     from concurrent.futures import ThreadPoolExecutor
 
     from gate.document import build_document
-    from gate.sbom.helper import SbomHelper
 
-    with SbomHelper() as helper:
-        inventory = collect(settings, progress=progress)
-        document = build_document(inventory)
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sbom") as pool:
-            future = pool.submit(helper.build, inventory)
-            result = alongside(document)
-            sbom = future.result()
+    inventory = collect(settings, progress=progress)
+    document = build_document(inventory)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sbom") as pool:
+        future = pool.submit(_sbom, inventory)
+        result = alongside(document)
+        sbom = future.result()
     return Outcome(inventory=inventory, document=document, sbom=sbom), result
 
 
 def build(settings: Settings, *, progress: Callable[[str], None] | None = None) -> Outcome:
     from gate.document import build_document
-    from gate.sbom.helper import SbomHelper
 
-    with SbomHelper() as helper:
-        inventory = collect(settings, progress=progress)
-        document = build_document(inventory)
-        sbom = helper.build(inventory)
-    return Outcome(inventory=inventory, document=document, sbom=sbom)
+    inventory = collect(settings, progress=progress)
+    document = build_document(inventory)
+    return Outcome(inventory=inventory, document=document, sbom=_sbom(inventory))
+
+
+def _sbom(inventory: Inventory) -> dict[str, Any]:
+    from gate.sbom import build_sbom
+
+    return build_sbom(inventory)
