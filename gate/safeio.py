@@ -6,13 +6,12 @@ alias-bombed files become one :class:`~gate.errors.InputError` naming the file, 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from gate.errors import InputError
 
@@ -154,26 +153,32 @@ def load_toml(path: Path, *, shown: str | None = None, max_bytes: int | None = N
     return parse_toml(read_text(path, max_bytes=max_bytes, shown=name), name)
 
 
-class _BoundedSafeLoader(yaml.SafeLoader):
-    """SafeLoader that refuses alias bombs and absurd nesting while composing the node graph."""
+@functools.cache
+def _bounded_loader() -> Any:
+    """A SafeLoader that refuses alias bombs and absurd nesting while composing the node graph. Built on the
+    first YAML document: PyYAML takes 10 ms to import, which a project without YAML need not pay."""
+    import yaml
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._aliases = 0
-        self._depth = 0
+    class BoundedSafeLoader(yaml.SafeLoader):
+        def __init__(self, stream: str) -> None:
+            super().__init__(stream)
+            self._aliases = 0
+            self._depth = 0
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            self._aliases += 1
-            if self._aliases > MAX_YAML_ALIASES:
-                raise InputError(f"more than {MAX_YAML_ALIASES} YAML aliases (alias expansion bomb?)")
-        self._depth += 1
-        if self._depth > MAX_DEPTH:
-            raise InputError(f"nested more than {MAX_DEPTH} levels deep")
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                self._aliases += 1
+                if self._aliases > MAX_YAML_ALIASES:
+                    raise InputError(f"more than {MAX_YAML_ALIASES} YAML aliases (alias expansion bomb?)")
+            self._depth += 1
+            if self._depth > MAX_DEPTH:
+                raise InputError(f"nested more than {MAX_DEPTH} levels deep")
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self._depth -= 1
+
+    return BoundedSafeLoader
 
 
 def _yaml_expanded_size(root: Any, shown: str) -> None:
@@ -195,8 +200,10 @@ def _yaml_expanded_size(root: Any, shown: str) -> None:
 def parse_yaml(text: str, shown: str) -> Any:
     if not text.strip():
         raise InputError("empty file where YAML was expected", path=shown)
+    import yaml
+
     try:
-        loader = _BoundedSafeLoader(text)
+        loader = _bounded_loader()(text)
         try:
             value = loader.get_single_data()
         finally:

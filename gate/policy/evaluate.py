@@ -29,7 +29,7 @@ from gate.errors import PolicyError, UsageError
 from gate.model import Location
 from gate.policy.engine import Engine, Limits, Started, make_engine
 from gate.policy.engine import start as start_engine
-from gate.policy.metadata import ModuleInfo, area_of, parse_module, rule_info
+from gate.policy.metadata import ModuleInfo, area_of, parse_modules, rule_info
 from gate.policy.result import AppliedException, Evaluation, Kind, Result, RuleInfo
 from gate.policy.sources import PolicySet, add_config_data, load_policies
 
@@ -51,7 +51,7 @@ class Catalog:
 
     @classmethod
     def build(cls, ps: PolicySet) -> Catalog:
-        infos = [parse_module(m.text, m.name) for m in ps.modules]
+        infos = parse_modules([(m.name, m.text) for m in ps.modules])
         rules: dict[str, RuleInfo] = {}
         by_name: dict[tuple[str, str], RuleInfo] = {}
         supersedes: dict[str, tuple[str, ...]] = {}

@@ -18,17 +18,14 @@ Naming rules:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Any
-
-import yaml
 
 from gate.errors import PolicyError
 from gate.policy.result import Kind, RuleInfo, Severity
-
-# libyaml's safe loader when PyYAML was built with it (ten times faster on the bundled library's METADATA).
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 RULES_PREFIX = "gate.rules."
 SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
@@ -87,6 +84,64 @@ def package_of(text: str) -> str | None:
     return m.group(1) if m else None
 
 
+@functools.cache
+def _yaml() -> tuple[Any, Any]:
+    """PyYAML and libyaml's safe loader when PyYAML was built with it (ten times faster on the bundled
+    library's METADATA); imported on the first METADATA block, as cached METADATA needs neither."""
+    import yaml
+
+    return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def parse_modules(modules: Sequence[tuple[str, str]]) -> list[ModuleInfo]:
+    """:func:`parse_module` of each ``(file, text)``, through a cache beside the compiled policies
+    (``$GATE_CACHE_DIR/policy/``, named by a digest of every file name and text). The cache holds JSON,
+    with YAML dates as ISO strings, which every reader of the annotations accepts; an unreadable cache is
+    parsed afresh."""
+    import hashlib
+    import json
+    import os
+
+    from gate.hashing import cache_dir
+
+    path = None
+    if os.environ.get("GATE_POLICY_CACHE", "").lower() not in ("0", "off", "no", "false"):
+        h = hashlib.sha256(b"gate-metadata-1")
+        for file, text in modules:
+            h.update(b"\0" + file.encode("utf-8", "surrogateescape") + b"\0")
+            h.update(text.encode("utf-8", "surrogateescape"))
+        path = cache_dir() / "policy" / f"{h.hexdigest()}.metadata.json"
+        try:
+            return [_info_from_json(x) for x in json.loads(path.read_text(encoding="utf-8"))]
+        except (OSError, ValueError, TypeError, KeyError):
+            pass
+    infos = [parse_module(text, file) for file, text in modules]
+    if path is not None:
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            tmp.write_text(json.dumps([asdict(i) for i in infos], default=_iso), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+    return infos
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def _info_from_json(raw: dict[str, Any]) -> ModuleInfo:
+    return ModuleInfo(
+        file=raw["file"],
+        package=raw["package"],
+        rules=[RuleDef(**r) for r in raw["rules"]],
+        package_annotations=raw["package_annotations"],
+    )
+
+
 def parse_module(text: str, file: str) -> ModuleInfo:
     """Find the package, the result rules and their METADATA blocks. Raises PolicyError on bad YAML."""
     package = package_of(text)
@@ -107,8 +162,9 @@ def parse_module(text: str, file: str) -> ModuleInfo:
                 raw = lines[i].lstrip()[1:]
                 block.append(raw[1:] if raw.startswith(" ") else raw)
                 i += 1
+            yaml, loader = _yaml()
             try:
-                parsed = yaml.load("\n".join(block), Loader=_LOADER) if block else {}
+                parsed = yaml.load("\n".join(block), Loader=loader) if block else {}
             except yaml.YAMLError as e:
                 raise PolicyError(
                     f"line {start}: METADATA is not valid YAML: {e}".splitlines()[0], path=file

@@ -155,3 +155,51 @@ def test_parse_opa_test_json():
     ]
     assert rows[1].output == "hello\n" and rows[0].package == "gate.rules.a_test"
     assert "multiple outputs" in rows[2].message
+
+
+def test_cached_metadata_reads_back_exactly(tmp_path, monkeypatch):
+    """The parsed METADATA is cached as JSON beside the compiled policies; what is read back gives the same
+    rule information (YAML dates included) as parsing, and a damaged cache is parsed afresh."""
+    from gate.policy.evaluate import prepare
+    from gate.policy.metadata import parse_modules
+
+    monkeypatch.setenv("GATE_CACHE_DIR", str(tmp_path))
+    dated = MODULE.replace("#   short_name: second", "#   short_name: second\n#   effective_on: 2030-01-02")
+    assert dated != MODULE
+    ps, _ = prepare(policies=[], data_files=[])
+    modules = [(m.name, m.text) for m in ps.modules] + [("acme.rego", dated)]
+
+    def infos(parsed):
+        return [
+            (mi.file, mi.package, [rule_info(rd, mi.package_annotations) for rd in mi.rules]) for mi in parsed
+        ]
+
+    fresh = [parse_module(text, name) for name, text in modules]
+    before = set((tmp_path / "policy").glob("*.metadata.json"))  # prepare() cached the bundled library's
+    first = parse_modules(modules)  # parses and writes the cache
+    cached = sorted(set((tmp_path / "policy").glob("*.metadata.json")) - before)
+    assert len(cached) == 1
+    second = parse_modules(modules)  # reads it
+    assert infos(fresh) == infos(first) == infos(second)
+    assert any(r and r.effective_on == "2030-01-02" for _, _, rs in infos(second) for r in rs)
+
+    cached[0].write_text("{not json")
+    assert infos(parse_modules(modules)) == infos(fresh)
+    cached[0].write_text(json.dumps([{"file": "x"}]))
+    assert infos(parse_modules(modules)) == infos(fresh)
+
+    monkeypatch.setenv("GATE_POLICY_CACHE", "off")
+    other = [("acme.rego", dated.replace("Copyleft", "Strong copyleft"))]
+    assert infos(parse_modules(other)) == infos([parse_module(other[0][1], "acme.rego")])
+    assert len(set((tmp_path / "policy").glob("*.metadata.json")) - before) == 1
+
+
+def test_bad_metadata_is_not_cached(tmp_path, monkeypatch):
+    from gate.policy.metadata import parse_modules
+
+    monkeypatch.setenv("GATE_CACHE_DIR", str(tmp_path))
+    bad = [("bad.rego", "# METADATA\n# title: [unclosed\npackage gate.rules.bad\n")]
+    for _ in range(2):
+        with pytest.raises(PolicyError, match="not valid YAML"):
+            parse_modules(bad)
+    assert not list(tmp_path.glob("policy/*.metadata.json"))

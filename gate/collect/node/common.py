@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import yaml
-
 from gate import safeio
 from gate.errors import InputError
 from gate.model import Hash, Source
@@ -225,6 +223,8 @@ def load_yaml_fast(text: str, shown: str) -> Any:
     if not suspicious:
         max_indent = max((len(ln) - len(ln.lstrip(" ")) for ln in text.splitlines()), default=0)
         suspicious = max_indent > _MAX_INDENT
+    import yaml  # loaded with the first YAML lockfile
+
     loader = getattr(yaml, "CSafeLoader", None)
     if suspicious or loader is None:
         return safeio.parse_yaml(text, shown)
