@@ -68,10 +68,34 @@ def test_collection_loads_no_heavy_library_it_does_not_need(repo_root):
         "import sys; from pathlib import Path; from gate.collect import Settings; "
         "from gate.pipeline import collect; from gate.document import build_document; "
         f"build_document(collect(Settings(target=Path({str(repo_root / 'examples' / 'notes-server')!r})))); "
-        "print(sorted(set(sys.modules) & {'sigstore', 'cyclonedx', 'pip_audit._audit', 'model_signing', "
-        "'pypi_attestations', 'cryptography', 'requests'}))"
+        "print(sorted(set(sys.modules) & {'sigstore', 'cyclonedx', 'pip_audit._fix', 'model_signing', "
+        "'pypi_attestations', 'picklescan.scanner', 'requests', 'yaml'}))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=repo_root
     )
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_licences_are_what_cyclonedx_licence_factory_makes():
+    """Single SPDX ids skip the factory's expression parser; the result must be the factory's own."""
+    from cyclonedx.contrib.license.factories import LicenseFactory
+    from cyclonedx.schema._res import SPDX_JSON
+
+    from gate.sbom.writer import _licence_list
+
+    factory = LicenseFactory()
+    ids = json.loads(Path(SPDX_JSON).read_text(encoding="utf-8"))["enum"]
+    cases = ids + [i.lower() for i in ids[::7]] + [i.upper() for i in ids[::11]]
+    cases += [
+        "MIT OR Apache-2.0",
+        "GPL-2.0-or-later WITH Classpath-exception-2.0",
+        "Proprietary",
+        "MIT AND (",
+    ]
+    for case in cases:
+        want = factory.make_from_string(case)
+        (got,) = _licence_list([case])
+        assert type(got) is type(want), case
+        for attr in ("id", "name", "value"):
+            assert getattr(got, attr, None) == getattr(want, attr, None), (case, attr)
