@@ -21,11 +21,12 @@ from gate.errors import InputError
 from gate.evidence.posture import secrets
 from gate.evidence.posture.findings import Finding
 from gate.evidence.posture.pyrules import is_remote_plain_http
+from gate.lazyre import lazy
 
 CLIENT_CONFIG_NAMES = frozenset({"mcp.json", ".mcp.json", "claude_desktop_config.json", "mcp_config.json"})
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
-SECRET_REF = re.compile(r"^\$\{[^}]+\}$|^\$[A-Z_][A-Z0-9_]*$|^\{\{[^}]+\}\}$|^<[^>]+>$")
-PIPE_TO_SHELL = re.compile(r"(curl|wget)\b[^|]*\|\s*(sudo\s+)?(ba|z|da)?sh\b")
+SECRET_REF = lazy(r"^\$\{[^}]+\}$|^\$[A-Z_][A-Z0-9_]*$|^\{\{[^}]+\}\}$|^<[^>]+>$")
+PIPE_TO_SHELL = lazy(r"(curl|wget)\b[^|]*\|\s*(sudo\s+)?(ba|z|da)?sh\b")
 
 
 def is_config_file(path: Path, rel: str) -> str | None:

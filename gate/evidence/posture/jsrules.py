@@ -23,6 +23,7 @@ from gate.evidence.posture.pyrules import (
     URLISH_NAME,
     is_remote_plain_http,
 )
+from gate.lazyre import lazy
 
 Node = Any  # tree_sitter.Node
 
@@ -36,16 +37,16 @@ FUNCTION_TYPES = frozenset(
         "generator_function_declaration",
     }
 )
-HTTP_CALLEE = re.compile(
+HTTP_CALLEE = lazy(
     r"^(fetch|axios|got|ky|undici\.(request|fetch)|request|superagent|needle|\w+\.(fetch)|(axios|got|ky)\.(create|extend)|"
     r"(axios|got|ky|needle|superagent|\w*[cC]lient|\w*[hH]ttp\w*|https?)\.(get|post|put|patch|delete|head|"
     r"options|request|stream))$"
 )
-SHELL_CALLEE = re.compile(
+SHELL_CALLEE = lazy(
     r"^((child_process|cp|childProcess)\.)?(exec|execSync)$|^(\w+\.)?(execa|execaCommand|execaCommandSync|"
     r"execaSync)$|^eval$|^(vm\.)?(runInNewContext|runInThisContext|runInContext)$"
 )
-SPAWN_CALLEE = re.compile(r"^((child_process|cp|childProcess)\.)?(spawn|spawnSync|execFile|execFileSync)$")
+SPAWN_CALLEE = lazy(r"^((child_process|cp|childProcess)\.)?(spawn|spawnSync|execFile|execFileSync)$")
 PROPAGATING = frozenset(
     {
         "split",
@@ -73,15 +74,15 @@ PROPAGATING = frozenset(
         "map",
     }
 )
-REDIRECT = re.compile(r"redirect_?ur[il]$|callback_?ur[il]$", re.IGNORECASE)
-SESSION_VAR = re.compile(r"^(mcp_?)?session_?id$|^sid$", re.IGNORECASE)
-PRINCIPAL = re.compile(
+REDIRECT = lazy(r"redirect_?ur[il]$|callback_?ur[il]$", re.IGNORECASE)
+SESSION_VAR = lazy(r"^(mcp_?)?session_?id$|^sid$", re.IGNORECASE)
+PRINCIPAL = lazy(
     r"^(user|userId|principal|identity|subject|account|owner|currentUser|caller|claims|authInfo)$"
 )
-INSECURE_JS = re.compile(
+INSECURE_JS = lazy(
     r"Math\.random|Date\.now|new Date\(|performance\.now|\buuidv1\b|\bv1\(\)|\+\+|\+= ?1\b|counter"
 )
-AUTH_TEXT_JS = re.compile(r"authorization", re.IGNORECASE)
+AUTH_TEXT_JS = lazy(r"authorization", re.IGNORECASE)
 
 
 @lru_cache(maxsize=4)

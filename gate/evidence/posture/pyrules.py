@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from gate.evidence.posture import secrets
 from gate.evidence.posture.findings import Finding, snippet_of
+from gate.lazyre import lazy
 
 AUTH_KEYS = frozenset({"authorization", "http_authorization"})
 SESSION_KEYS = frozenset({"mcp-session-id", "http_mcp_session_id"})
@@ -54,7 +55,7 @@ HTTP_METHODS = frozenset(
     }
 )
 HTTP_CONSTRUCTORS = frozenset({"Client", "AsyncClient", "Session", "ClientSession", "Request", "PoolManager"})
-CLIENTISH = re.compile(r"(client|session|http|requests|httpx|aiohttp|api|conn)", re.IGNORECASE)
+CLIENTISH = lazy(r"(client|session|http|requests|httpx|aiohttp|api|conn)", re.IGNORECASE)
 # Calls whose result carries their argument's taint (string and container operations).
 PROPAGATING_CALLS = frozenset(
     {
@@ -94,43 +95,43 @@ PROPAGATING_CALLS = frozenset(
     }
 )
 SANITIZERS = frozenset({"quote", "escape", "quote_plus", "int", "float", "bool", "len"})
-REDIRECT_NAME = re.compile(r"redirect_?ur[il]s?$|callback_?ur[il]$", re.IGNORECASE)
-SESSION_NAME = re.compile(r"(^|_)(mcp_)?session_?id$|^sid$|^sessionid$", re.IGNORECASE)
-SESSION_FUNC = re.compile(r"(new|make|generate|create|gen|next)_?session_?id", re.IGNORECASE)
-PRINCIPAL_NAME = re.compile(
+REDIRECT_NAME = lazy(r"redirect_?ur[il]s?$|callback_?ur[il]$", re.IGNORECASE)
+SESSION_NAME = lazy(r"(^|_)(mcp_)?session_?id$|^sid$|^sessionid$", re.IGNORECASE)
+SESSION_FUNC = lazy(r"(new|make|generate|create|gen|next)_?session_?id", re.IGNORECASE)
+PRINCIPAL_NAME = lazy(
     r"^(user|user_?id|principal|identity|subject|account|owner|current_user|caller|claims|auth_?info|who)$",
     re.IGNORECASE,
 )
-URLISH_NAME = re.compile(r"(url|uri|endpoint|base|host|server|issuer|api)", re.IGNORECASE)
-ALLOWLIST_TEXT = re.compile(
+URLISH_NAME = lazy(r"(url|uri|endpoint|base|host|server|issuer|api)", re.IGNORECASE)
+ALLOWLIST_TEXT = lazy(
     r"allow(ed)?_?(list|hosts?|domains?|urls?|origins?)|allowlist|whitelist|permitted_?(hosts|domains)|"
     r"trusted_?(hosts|domains)",
     re.IGNORECASE,
 )
-AUTH_TEXT = re.compile(
+AUTH_TEXT = lazy(
     r"\bauth\s*=|token_verifier|AuthSettings|RequireAuthMiddleware|BearerAuth|AuthenticationMiddleware|"
     r"HTTPBearer|OAuth2PasswordBearer|OAuth2AuthorizationCodeBearer|verify_token|[\"']authorization[\"']|"
     r"requireBearerAuth|mcpAuthRouter|passport\.|jwtVerify|jwt\.verify|express-jwt|expressjwt",
     re.IGNORECASE,
 )
-ORIGIN_TEXT = re.compile(
+ORIGIN_TEXT = lazy(
     r"allowed_?origins|allowedOrigins|[\"']origin[\"']\s*[\])]|\.origin\b|enable_dns_rebinding_protection\s*=\s*True|"
     r"enableDnsRebindingProtection\s*:\s*true|hostHeaderValidation|TrustedHostMiddleware",
     re.IGNORECASE,
 )
-PKCE_TEXT = re.compile(r"code_challenge|codeChallenge|code_verifier|codeVerifier|pkce", re.IGNORECASE)
-AUTHZ_CODE_TEXT = re.compile(
+PKCE_TEXT = lazy(r"code_challenge|codeChallenge|code_verifier|codeVerifier|pkce", re.IGNORECASE)
+AUTHZ_CODE_TEXT = lazy(
     r"response_type[\"']?\s*[:=,]\s*[\"']code[\"']|response_type=code|[\"']response_type[\"']\s*,\s*[\"']code[\"']",
     re.IGNORECASE,
 )
 WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", "[::]", "*"})
-LOCAL_HOST = re.compile(
+LOCAL_HOST = lazy(
     r"^(localhost|127\.\d+\.\d+\.\d+|\[?::1\]?|0\.0\.0\.0|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|"
     r"172\.(1[6-9]|2\d|3[01])\.\d+\.\d+|host\.docker\.internal|[^/]*\.(local|localhost|internal|test|example|"
     r"invalid|lan|home\.arpa)|example\.(com|org|net))$",
     re.IGNORECASE,
 )
-NAMESPACE_HOSTS = re.compile(
+NAMESPACE_HOSTS = lazy(
     r"(^|\.)(w3\.org|json-schema\.org|xmlsoap\.org|purl\.org|xmlns\.com|adobe\.com|microsoft\.com|"
     r"apache\.org|opensource\.org|schema\.org|ietf\.org|openid\.net|oasis-open\.org)$",
     re.IGNORECASE,
@@ -844,14 +845,14 @@ def jwt_rules(m: Module, call: ast.Call) -> list[Finding]:
     return out
 
 
-INSECURE_RANDOM = re.compile(
+INSECURE_RANDOM = lazy(
     r"^(random\.(random|randint|randrange|choice|choices|sample|getrandbits|uniform|randbytes)|"
     r"uuid\.(uuid1|uuid3|uuid5)|time\.(time|time_ns|monotonic|monotonic_ns|perf_counter)|"
     r"datetime\.(datetime\.)?(now|utcnow|today)|itertools\.count|id|hash)$"
 )
 
 
-SECURE_RANDOM = re.compile(r"^(secrets\.\w+|uuid\.uuid4|os\.urandom|random\.SystemRandom.*|ssl\.RAND_bytes)$")
+SECURE_RANDOM = lazy(r"^(secrets\.\w+|uuid\.uuid4|os\.urandom|random\.SystemRandom.*|ssl\.RAND_bytes)$")
 
 
 def insecure_source(m: Module, e: ast.AST) -> str | None:

@@ -8,42 +8,44 @@ import math
 import re
 from collections import Counter
 
+from gate.lazyre import LazyPattern, lazy
+
 # Formats with a distinctive prefix or structure: a match is a credential with very high probability.
-KNOWN_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("GitHub token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,255}\b")),
-    ("GitHub fine-grained token", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{60,255}\b")),
-    ("GitLab token", re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}\b")),
-    ("Slack token", re.compile(r"\bxox[baprs]-[0-9]{6,}-[A-Za-z0-9-]{10,}\b")),
-    ("Anthropic API key", re.compile(r"\bsk-ant-(?:api|admin)\d\d-[A-Za-z0-9_-]{80,}")),
-    ("OpenAI API key", re.compile(r"\bsk-(?:proj-|svcacct-|admin-)[A-Za-z0-9_-]{40,}")),
-    ("OpenAI API key", re.compile(r"\bsk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}\b")),
-    ("Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
-    ("Stripe secret key", re.compile(r"\b[sr]k_live_[0-9a-zA-Z]{24,}\b")),
-    ("Hugging Face token", re.compile(r"\bhf_[A-Za-z0-9]{34,}\b")),
-    ("npm token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b")),
-    ("PyPI token", re.compile(r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}")),
-    ("SendGrid key", re.compile(r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b")),
+KNOWN_FORMATS: tuple[tuple[str, LazyPattern], ...] = (
+    ("AWS access key id", lazy(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+    ("GitHub token", lazy(r"\bgh[pousr]_[A-Za-z0-9]{36,255}\b")),
+    ("GitHub fine-grained token", lazy(r"\bgithub_pat_[A-Za-z0-9_]{60,255}\b")),
+    ("GitLab token", lazy(r"\bglpat-[A-Za-z0-9_-]{20,}\b")),
+    ("Slack token", lazy(r"\bxox[baprs]-[0-9]{6,}-[A-Za-z0-9-]{10,}\b")),
+    ("Anthropic API key", lazy(r"\bsk-ant-(?:api|admin)\d\d-[A-Za-z0-9_-]{80,}")),
+    ("OpenAI API key", lazy(r"\bsk-(?:proj-|svcacct-|admin-)[A-Za-z0-9_-]{40,}")),
+    ("OpenAI API key", lazy(r"\bsk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}\b")),
+    ("Google API key", lazy(r"\bAIza[0-9A-Za-z_-]{35}\b")),
+    ("Stripe secret key", lazy(r"\b[sr]k_live_[0-9a-zA-Z]{24,}\b")),
+    ("Hugging Face token", lazy(r"\bhf_[A-Za-z0-9]{34,}\b")),
+    ("npm token", lazy(r"\bnpm_[A-Za-z0-9]{36}\b")),
+    ("PyPI token", lazy(r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}")),
+    ("SendGrid key", lazy(r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b")),
     (
         "private key",
-        re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY( BLOCK)?-----"),
+        lazy(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY( BLOCK)?-----"),
     ),
 )
 
-SECRET_NAME = re.compile(
+SECRET_NAME = lazy(
     r"(?:^|[_\-.]|(?<=[a-z])(?=[A-Z]))(secret|token|api[_-]?key|apikey|passw(or)?d|pwd|private[_-]?key|"
     r"client[_-]?secret|access[_-]?key|auth[_-]?key|credential|bearer)s?(?:$|[_\-.A-Z])",
     re.IGNORECASE,
 )
 # Names that look secret-like but hold no secret.
-NOT_SECRET_NAME = re.compile(
+NOT_SECRET_NAME = lazy(
     r"(token_?(url|uri|endpoint|type|path|file|name|field|header|prefix|length|len|count|limit|expir\w*|ttl|"
     r"kind|usage|param\w*|key_name)|_?(url|uri|endpoint|path|file|env|var|name|header|prefix|id)$|"
     r"^(max|min|num|n)_|password_(hash|policy|field|prompt)|tokenizer|tokens_?(used|count)|_tokens$|"
     r"_?type$|grant|_?scheme$|_?format$|_?pattern$|_?regex$|_?mode$|_?method$|_?algorithm$)",
     re.IGNORECASE,
 )
-PLACEHOLDER = re.compile(
+PLACEHOLDER = lazy(
     r"(your|my|example|sample|placeholder|changeme|change_me|replace|dummy|fake|test|redacted|insert|"
     r"enter|xxx|\*\*\*|<[^>]*>|\$\{|\{\{|%\(|\.\.\.|todo|fixme|none|null|undefined|secret_here|here$|"
     r"process\.env|os\.environ)",
@@ -66,7 +68,7 @@ def is_placeholder(value: str) -> bool:
     return len(set(v)) <= 3  # "aaaa", "0000", "----"
 
 
-ANY_KNOWN = re.compile("|".join(f"(?:{p.pattern})" for _, p in KNOWN_FORMATS))
+ANY_KNOWN = lazy("|".join(f"(?:{p.pattern})" for _, p in KNOWN_FORMATS))
 
 
 # Literal prefixes of the formats above: a cheap substring test before any regular expression runs.
