@@ -120,8 +120,8 @@ def test_a_broken_policy_is_a_policy_error(cache):
 def test_the_time_limit_counts_from_the_input(cache):
     """A worker started early waits while the gate collects; that wait is not charged to the policy."""
     mods = [Module("a.rego", RULE, "test")]
-    session = WorkerEngine("regopy", Limits(timeout=1)).start(mods, {}, RULES_REF)
-    time.sleep(1.5)
+    session = WorkerEngine("regopy", Limits(timeout=2)).start(mods, {}, RULES_REF)
+    time.sleep(2.5)
     value = session.evaluate({"components": [{"name": "big"}]})
     assert value["session"]["deny_big"][0]["msg"] == "big"
 
