@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 # 1 MiB chunks: large enough that the per-call overhead vanishes, small enough to stay in L2/L3 cache.
 CHUNK = 1024 * 1024
@@ -25,11 +26,29 @@ MAX_CACHE_ENTRIES = 200_000
 
 
 def cache_dir() -> Path:
+    """``$GATE_CACHE_DIR``, else ``$XDG_CACHE_HOME/gate``, else ``~/.cache/gate``: every cache of the gate."""
     base = os.environ.get("GATE_CACHE_DIR")
     if base:
         return Path(base)
     xdg = os.environ.get("XDG_CACHE_HOME")
     return (Path(xdg) if xdg else Path.home() / ".cache") / "gate"
+
+
+def write_json_atomic(path: Path, value: Any, **dumps: Any) -> bool:
+    """Write ``value`` as JSON through a temporary file and a rename, so that no reader (another gate
+    running at the same time) sees half a file. False when it cannot be written: a cache only saves time."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(value, **dumps), encoding="utf-8")
+        os.replace(tmp, path)
+        return True
+    except OSError:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        return False
 
 
 def _key(path: Path, st: os.stat_result, alg: str) -> str:
@@ -101,14 +120,8 @@ class HashCache:
                 keep = list(self._data.items())[-MAX_CACHE_ENTRIES:]
                 self._data = dict(keep)
             data = dict(self._data)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-            tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
-            os.replace(tmp, self.path)
+        if write_json_atomic(self.path, data, separators=(",", ":")):
             self._dirty = False
-        except OSError:
-            pass
 
 
 _default_cache: HashCache | None = None

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from gate.collect.ai.refs import is_commit
-from gate.hashing import cache_dir
+from gate.hashing import cache_dir, write_json_atomic
 
 WEIGHT_SUFFIXES = (
     ".safetensors",
@@ -93,13 +93,7 @@ class HubResolver:
             self.errors.append(f"{repo}: hub metadata has no commit sha")
             return None
         self.fetched += 1
-        try:
-            self.cache.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(result, sort_keys=True), encoding="utf-8")
-            os.replace(tmp, path)
-        except OSError:
-            pass
+        write_json_atomic(path, result, sort_keys=True)
         return result
 
 

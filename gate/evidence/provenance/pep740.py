@@ -23,7 +23,7 @@ from gate.evidence.provenance.artifact import Artifact
 from gate.evidence.provenance.claims import signer_from_certificate
 from gate.evidence.provenance.result import Subject, Verification
 from gate.evidence.provenance.sigstore_bundle import _make_verifier, _RecordClaimsOnly, _short
-from gate.hashing import cache_dir
+from gate.hashing import cache_dir, write_json_atomic
 from gate.safeio import parse_json, read_text
 
 log = logging.getLogger(__name__)
@@ -210,13 +210,7 @@ def _cached_get(key: tuple[str, ...], url: str, accept: str, timeout: float) -> 
         except (OSError, ValueError):
             pass
     status, body = _get_json(url, accept, timeout)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"status": status, "body": body}), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    write_json_atomic(path, {"status": status, "body": body})
     return body
 
 

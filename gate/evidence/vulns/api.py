@@ -24,9 +24,9 @@ BATCH = 1000
 
 
 def default_cache() -> Path:
-    from gate.evidence.vulns.db import cache_root
+    from gate.hashing import cache_dir
 
-    return cache_root() / "osv-api"
+    return cache_dir() / "osv-api"
 
 
 class ApiSource:

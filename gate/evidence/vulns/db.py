@@ -36,6 +36,7 @@ from gate import clock
 from gate.errors import InputError
 from gate.evidence.vulns.osv import affected_version_keys, match, package_keys
 from gate.evidence.vulns.source import Answer, Query, SourceError
+from gate.hashing import cache_dir
 from gate.safeio import parse_yaml
 
 MANIFEST = "manifest.json"
@@ -61,14 +62,7 @@ def default_path() -> Path:
     env = os.environ.get("GATE_VULN_DB")
     if env:
         return Path(env)
-    return cache_root() / "vulndb"
-
-
-def cache_root() -> Path:
-    if os.environ.get("GATE_CACHE_DIR"):
-        return Path(os.environ["GATE_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "gate"
+    return cache_dir() / "vulndb"
 
 
 def _parse_time(text: Any) -> dt.datetime | None:

@@ -552,10 +552,9 @@ class _SchemaCache:
     builds a pydantic model per tool; a re-run over unchanged source needs neither."""
 
     def __init__(self) -> None:
-        import os
+        from gate.hashing import cache_dir
 
-        base = os.environ.get("GATE_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "gate")
-        self.path = Path(base) / "tool-schemas-v1.json"
+        self.path = cache_dir() / "tool-schemas-v1.json"
         self.entries: dict[str, Any] = {}
         self.dirty = False
         try:
@@ -580,17 +579,12 @@ class _SchemaCache:
     def save(self) -> None:
         if not self.dirty:
             return
-        import os
+        from gate.hashing import write_json_atomic
 
         if len(self.entries) > 50_000:
             self.entries = dict(list(self.entries.items())[-25_000:])
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(self.entries), encoding="utf-8")
-            os.replace(tmp, self.path)
-        except OSError as e:
-            log.debug("schema cache not written: %s", e)
+        if not write_json_atomic(self.path, self.entries):
+            log.debug("schema cache not written: %s", self.path)
 
 
 _CACHE: _SchemaCache | None = None
