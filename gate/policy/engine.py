@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from gate.errors import PolicyError, UsageError
-from gate.policy.sources import Module
+from gate.policy.sources import Module, PolicySet, policy_cache_path
 
 ENGINES = ("regopy", "opa-golib", "opa", "opa-server")
 
@@ -93,14 +93,11 @@ def start(engine: Engine, modules: list[Module], data: dict[str, Any], ref: str)
 
 
 def bundle_path(modules: list[Module], data: dict[str, Any], ref: str) -> str | None:
-    """Where the compiled regopy bundle of these policies is cached: keyed by everything that shapes it."""
+    """Where the compiled regopy bundle of these policies is cached: keyed by everything that shapes it
+    (the engine, the query, the modules and the data)."""
     import hashlib
     import importlib.util
 
-    from gate.hashing import cache_dir
-
-    if os.environ.get("GATE_POLICY_CACHE", "").lower() in ("0", "off", "no", "false"):
-        return None
     # The engine is identified by its shared library (size and modification time), without loading it.
     spec = importlib.util.find_spec("regopy")
     try:
@@ -108,14 +105,10 @@ def bundle_path(modules: list[Module], data: dict[str, Any], ref: str) -> str | 
         st = lib.stat()
     except (AttributeError, StopIteration, OSError):
         return None
-    h = hashlib.sha256()
     head = {"engine": "regopy", "library": [str(lib), st.st_size, st.st_mtime_ns], "query": ref, "format": 1}
-    h.update(json.dumps(head, sort_keys=True).encode())
-    for m in modules:
-        h.update(b"\0module\0" + m.name.encode("utf-8", "surrogateescape") + b"\0")
-        h.update(m.text.encode("utf-8", "surrogateescape"))
-    h.update(b"\0data\0" + json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8"))
-    return str(cache_dir() / "policy" / f"{h.hexdigest()}.rbb")
+    key = json.dumps(head, sort_keys=True) + PolicySet(modules=list(modules), data=data).digest()
+    path = policy_cache_path(hashlib.sha256(key.encode()).hexdigest() + ".rbb")
+    return str(path) if path is not None else None
 
 
 def _scrubbed_env() -> dict[str, str]:
@@ -423,7 +416,7 @@ class WorkerSession:
     def __init__(self, engine: WorkerEngine, modules: list[Module], data: dict[str, Any], ref: str) -> None:
         self.engine = engine
         header = {
-            "op": "eval-stream",
+            "op": "eval",
             "backend": engine.backend,
             "modules": [[m.name, m.text] for m in modules],
             "data": data,

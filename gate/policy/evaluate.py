@@ -51,7 +51,7 @@ class Catalog:
 
     @classmethod
     def build(cls, ps: PolicySet) -> Catalog:
-        infos = parse_modules([(m.name, m.text) for m in ps.modules])
+        infos = parse_modules(ps.modules)
         rules: dict[str, RuleInfo] = {}
         by_name: dict[tuple[str, str], RuleInfo] = {}
         supersedes: dict[str, tuple[str, ...]] = {}
@@ -104,6 +104,15 @@ def known_collections(catalog: Catalog) -> set[str]:
     return out
 
 
+def selected_collection(catalog: Catalog, collection: str | None) -> str:
+    selected = collection or DEFAULT_COLLECTION
+    if selected not in known_collections(catalog):
+        raise UsageError(
+            f"unknown collection {selected!r}; known: {', '.join(sorted(known_collections(catalog)))}"
+        )
+    return selected
+
+
 def prepare(
     *,
     policies: Sequence[Path | str],
@@ -130,13 +139,8 @@ class Pending:
         exceptions: tuple[RuleException, ...] = (),
     ) -> None:
         self.ps, self.catalog, self.engine = ps, catalog, eng
-        self.collection = collection or DEFAULT_COLLECTION
+        self.collection = selected_collection(catalog, collection)  # a typo fails before collecting
         self.exceptions = exceptions
-        if self.collection not in known_collections(catalog):
-            raise UsageError(
-                f"unknown collection {self.collection!r}; known: "
-                f"{', '.join(sorted(known_collections(catalog)))}"
-            )
         self._started: Started | None = start_engine(eng, ps.modules, ps.data, RULES_REF)
 
     def finish(self, document: dict[str, Any], *, on: dt.date | None = None) -> Evaluation:
@@ -220,11 +224,7 @@ def run(
     on: dt.date | None = None,
     started: Started | None = None,
 ) -> Evaluation:
-    selected = collection or DEFAULT_COLLECTION
-    if selected not in known_collections(catalog):
-        raise UsageError(
-            f"unknown collection {selected!r}; known: {', '.join(sorted(known_collections(catalog)))}"
-        )
+    selected = selected_collection(catalog, collection)
     on = on or today()
     if started is not None:
         value = started.evaluate(document)

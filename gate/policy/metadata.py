@@ -22,10 +22,13 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate.errors import PolicyError
 from gate.policy.result import Kind, RuleInfo, Severity
+
+if TYPE_CHECKING:
+    from gate.policy.sources import Module
 
 RULES_PREFIX = "gate.rules."
 SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
@@ -93,37 +96,25 @@ def _yaml() -> tuple[Any, Any]:
     return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def parse_modules(modules: Sequence[tuple[str, str]]) -> list[ModuleInfo]:
-    """:func:`parse_module` of each ``(file, text)``, through a cache beside the compiled policies
-    (``$GATE_CACHE_DIR/policy/``, named by a digest of every file name and text). The cache holds JSON,
-    with YAML dates as ISO strings, which every reader of the annotations accepts; an unreadable cache is
-    parsed afresh."""
-    import hashlib
+def parse_modules(modules: Sequence[Module]) -> list[ModuleInfo]:
+    """:func:`parse_module` of each module, through a cache beside the compiled policies (named by the
+    modules' digest). The cache holds JSON, with YAML dates as ISO strings, which every reader of the
+    annotations accepts; an unreadable cache is parsed afresh."""
     import json
-    import os
 
-    from gate.hashing import cache_dir
+    from gate.hashing import write_json_atomic
+    from gate.policy.sources import PolicySet, policy_cache_path
 
-    path = None
-    if os.environ.get("GATE_POLICY_CACHE", "").lower() not in ("0", "off", "no", "false"):
-        h = hashlib.sha256(b"gate-metadata-1")
-        for file, text in modules:
-            h.update(b"\0" + file.encode("utf-8", "surrogateescape") + b"\0")
-            h.update(text.encode("utf-8", "surrogateescape"))
-        path = cache_dir() / "policy" / f"{h.hexdigest()}.metadata.json"
+    digest = PolicySet(modules=list(modules)).digest().removeprefix("sha256:")
+    path = policy_cache_path(f"metadata-v1-{digest}.json")
+    if path is not None:
         try:
             return [_info_from_json(x) for x in json.loads(path.read_text(encoding="utf-8"))]
         except (OSError, ValueError, TypeError, KeyError):
             pass
-    infos = [parse_module(text, file) for file, text in modules]
+    infos = [parse_module(m.text, m.name) for m in modules]
     if path is not None:
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            tmp.write_text(json.dumps([asdict(i) for i in infos], default=_iso), encoding="utf-8")
-            os.replace(tmp, path)
-        except OSError:
-            tmp.unlink(missing_ok=True)
+        write_json_atomic(path, [asdict(i) for i in infos], default=_iso)
     return infos
 
 

@@ -64,6 +64,17 @@ class PolicySet:
         return "sha256:" + h.hexdigest()
 
 
+def policy_cache_path(name: str) -> Path | None:
+    """``$GATE_CACHE_DIR/policy/NAME``, where compiled policies and parsed METADATA are kept (named by a
+    :meth:`PolicySet.digest`, so a changed module or data file never finds a stale entry); None when
+    ``GATE_POLICY_CACHE=off``."""
+    if os.environ.get("GATE_POLICY_CACHE", "").lower() in ("0", "off", "no", "false"):
+        return None
+    from gate.hashing import cache_dir
+
+    return cache_dir() / "policy" / name
+
+
 def bundled_dir() -> Path:
     here = Path(__file__).resolve().parent.parent / "policies"
     if not here.is_dir():
@@ -311,13 +322,6 @@ def add_bundle_bytes(ps: PolicySet, raw: bytes, shown: str) -> None:
         raise UsageError(f"OPA bundle has no .rego policies: {shown}")
 
 
-def cache_root() -> Path:
-    base = os.environ.get("GATE_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "gate"
-    )
-    return Path(base) / "bundles"
-
-
 def fetch_bundle(url: str, *, cache_dir: Path | None = None, timeout: float = 30.0) -> Path:
     """Download (or take from the cache) a bundle pinned by ``#sha256=<hex>`` in its URL.
 
@@ -332,7 +336,11 @@ def fetch_bundle(url: str, *, cache_dir: Path | None = None, timeout: float = 30
     loopback = parsed.hostname in ("127.0.0.1", "localhost", "::1")
     if parsed.scheme != "https" and not (parsed.scheme == "http" and loopback):
         raise UsageError(f"bundle URLs must use https: {url}")
-    cache = (cache_dir or cache_root()) / f"{pinned}.tar.gz"
+    if cache_dir is None:
+        from gate.hashing import cache_dir as gate_cache
+
+        cache_dir = gate_cache() / "bundles"
+    cache = cache_dir / f"{pinned}.tar.gz"
     if cache.is_file():
         if hashlib.sha256(cache.read_bytes()).hexdigest() == pinned:
             return cache

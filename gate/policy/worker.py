@@ -1,32 +1,29 @@
 """The policy worker: evaluates Rego in a separate process so that an engine crash, a runaway policy or a
 huge result cannot take the gate down or pass silently.
 
-Run as ``python -m gate.policy.worker``. It reads one JSON request from stdin and writes JSON lines to the
-file descriptor that was its stdout; the C++ engine's own stdout (Rego ``print``) is redirected to stderr so
-it can never corrupt the response. Limits (address space, CPU, file size) are set by the parent before exec.
+Run as ``python -m gate.policy.worker``. It reads a one-line JSON request from stdin and writes JSON lines
+to the file descriptor that was its stdout; the C++ engine's own stdout (Rego ``print``) is redirected to
+stderr so it can never corrupt the response. Limits (CPU, file size) are set by the parent before exec.
 
 Requests::
 
     {"op": "eval", "backend": "regopy"|"opa-golib", "modules": [[name, text], ...], "data": {...},
-     "input": {...}, "query": "data.gate.rules"}
+     "query": "data.gate.rules", "bundle": "/cache/policy/KEY.rbb" | null}
+    <input JSON, everything after the request line>
       -> {"ok": true, "defined": true, "value": ...} | {"ok": false, "error": "..."}
+
+    {"op": "profile", "backend": "regopy", "modules": [...], "data": {...}, "input": {...}, "refs": [...]}
+      -> one {"ref": ..., "ms": ...} line per rule, then {"ok": true, "done": true}
 
     {"op": "test", "backend": ..., "modules": [...], "test_file": [name, text], "filter": "regex"|null}
       -> one {"test": ..., "status": "pass"|"fail"|"error", ...} line per test, then {"done": true}
 
-Streamed evaluation (``gate check`` starts the worker before it collects, so that starting Python, loading
-the engine and compiling the policies overlap the collection): the first line is a header, everything after
-it is the input document as JSON text, sent when the evidence is complete::
-
-    {"op": "eval-stream", "backend": ..., "modules": [...], "data": {...}, "query": "data.gate.rules",
-     "bundle": "/cache/policy/KEY.rbb" | null}
-    <input JSON>
-      -> the same response as ``eval``
-
-With regopy the policies are compiled into a bundle (rego-cpp's plan for the query), saved at ``bundle``
-(KEY is a digest of the engine version, the query, the modules and the data, so a stale bundle is never
-found) and loaded from there on the next run; a bundle that does not load or whose digest does not match is
-rebuilt.
+An evaluation gets its input after the request line, when the evidence is complete: ``gate check`` starts
+the worker before it collects, so that starting Python, loading the engine and compiling the policies
+overlap the collection. With regopy the policies are compiled into a bundle (rego-cpp's plan for the
+query), saved at ``bundle`` (KEY is a digest of the engine library, the query, the modules and the data, so a
+stale bundle is never found) and loaded from there on the next run; a bundle that does not load or whose
+sha256 does not match is rebuilt.
 
 Only the standard library and the engine binding are imported here (plus ``gate.policy.testing`` for the
 ``test`` op), to keep start-up fast.
@@ -52,22 +49,6 @@ def _engine_regopy(modules: list[list[str]], data: dict[str, Any]) -> Any:
     if data:
         interp.add_data_json(json.dumps(data, ensure_ascii=False))
     return interp
-
-
-def eval_regopy(
-    modules: list[list[str]], data: dict[str, Any], input_doc: Any, query: str
-) -> tuple[bool, Any]:
-    """(defined, value) of ``query`` (a ref such as ``data.gate.rules``)."""
-    # The input goes in as a term: loading it as data parses four times faster but makes every lookup in
-    # the rules about five times slower (measured at 1,000 components), so the total is worse.
-    t0 = time.perf_counter()
-    interp = _engine_regopy(modules, data)
-    if input_doc is not None:
-        interp.set_input_term(json.dumps(input_doc, ensure_ascii=False))
-    t1 = time.perf_counter()
-    result = regopy_query(interp, f"x := {query}")
-    TIMINGS.update(load_ms=(t1 - t0) * 1000, eval_ms=(time.perf_counter() - t1) * 1000)
-    return result
 
 
 def profile_regopy(
@@ -200,8 +181,10 @@ def _bundle_save(interp: Any, bundle: Any, path: str) -> None:
                 pass
 
 
-def stream_regopy(header: dict[str, Any], read_input: Any) -> tuple[bool, Any]:
-    """Compile (or load) the policies first, then wait for the input, then evaluate the bundle."""
+def eval_regopy(header: dict[str, Any], read_input: Any) -> tuple[bool, Any]:
+    """(defined, value) of the header's query: compile (or load) the policies first, then wait for the
+    input, then evaluate the bundle. The input goes in as a term: loading it as data parses four times
+    faster but makes every lookup in the rules about five times slower (measured at 1,000 components)."""
     from regopy import interpreter as low
 
     t0 = time.perf_counter()
@@ -223,7 +206,7 @@ def stream_regopy(header: dict[str, Any], read_input: Any) -> tuple[bool, Any]:
         interp.set_input_term(text)
     t3 = time.perf_counter()
     result = _regopy_output(low.rego_bundle_query(interp._impl, bundle._impl))
-    # As eval_regopy reports them: load = compiling (or loading the bundle) and the input, eval = the query.
+    # load = compiling (or loading the bundle) and the input, eval = the query (as for opa-golib).
     TIMINGS.update(
         load_ms=(t1 - t0 + t3 - t2) * 1000,
         input_ms=(t3 - t2) * 1000,
@@ -233,18 +216,11 @@ def stream_regopy(header: dict[str, Any], read_input: Any) -> tuple[bool, Any]:
     return result
 
 
-def stream_golib(header: dict[str, Any], read_input: Any) -> tuple[bool, Any]:
-    text = read_input()
-    return eval_golib(
-        header.get("modules") or [], header.get("data") or {}, json.loads(text), header["query"]
-    )
-
-
-def eval_golib(
-    modules: list[list[str]], data: dict[str, Any], input_doc: Any, query: str
-) -> tuple[bool, Any]:
+def eval_golib(header: dict[str, Any], read_input: Any) -> tuple[bool, Any]:
     from opa_bindings import OpaEngine
 
+    modules, data = header.get("modules") or [], header.get("data") or {}
+    input_doc = json.loads(read_input())
     t0 = time.perf_counter()
     with OpaEngine() as engine:
         engine.print_handler = lambda msg, loc: sys.stderr.write(f"{loc}: {msg}\n")
@@ -253,7 +229,7 @@ def eval_golib(
         if data:
             engine.add_data(data)
         t1 = time.perf_counter()
-        rows = engine.eval_query(f"x := {query}", input_doc)
+        rows = engine.eval_query(f"x := {header['query']}", input_doc)
         TIMINGS.update(load_ms=(t1 - t0) * 1000, eval_ms=(time.perf_counter() - t1) * 1000)
     if not rows:
         return False, None
@@ -272,10 +248,7 @@ def main() -> int:
     out = os.fdopen(resp_fd, "w", encoding="utf-8")
     stdin = sys.stdin.buffer
     try:
-        first = stdin.readline()
-        request = json.loads(first.decode("utf-8"))
-        if request.get("op") != "eval-stream":
-            request = json.loads((first + stdin.read()).decode("utf-8"))
+        request = json.loads(stdin.readline().decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as e:
         _write(out, {"ok": False, "error": f"bad worker request: {e}"})
         return 2
@@ -288,16 +261,9 @@ def main() -> int:
         return text
 
     try:
-        if request["op"] == "eval-stream":
-            stream = stream_golib if backend == "opa-golib" else stream_regopy
-            defined, value = stream(request, read_input)
-            _write(out, {"ok": True, "defined": defined, "value": value, "timings": TIMINGS})
-            return 0
         if request["op"] == "eval":
             fn = eval_golib if backend == "opa-golib" else eval_regopy
-            defined, value = fn(
-                request["modules"], request.get("data") or {}, request.get("input"), request["query"]
-            )
+            defined, value = fn(request, read_input)
             _write(out, {"ok": True, "defined": defined, "value": value, "timings": TIMINGS})
             return 0
         if request["op"] == "profile":

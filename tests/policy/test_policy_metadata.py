@@ -162,22 +162,23 @@ def test_cached_metadata_reads_back_exactly(tmp_path, monkeypatch):
     rule information (YAML dates included) as parsing, and a damaged cache is parsed afresh."""
     from gate.policy.evaluate import prepare
     from gate.policy.metadata import parse_modules
+    from gate.policy.sources import Module
 
     monkeypatch.setenv("GATE_CACHE_DIR", str(tmp_path))
     dated = MODULE.replace("#   short_name: second", "#   short_name: second\n#   effective_on: 2030-01-02")
     assert dated != MODULE
     ps, _ = prepare(policies=[], data_files=[])
-    modules = [(m.name, m.text) for m in ps.modules] + [("acme.rego", dated)]
+    modules = [*ps.modules, Module("acme.rego", dated, "test")]
 
     def infos(parsed):
         return [
             (mi.file, mi.package, [rule_info(rd, mi.package_annotations) for rd in mi.rules]) for mi in parsed
         ]
 
-    fresh = [parse_module(text, name) for name, text in modules]
-    before = set((tmp_path / "policy").glob("*.metadata.json"))  # prepare() cached the bundled library's
+    fresh = [parse_module(m.text, m.name) for m in modules]
+    before = set((tmp_path / "policy").glob("metadata-*.json"))  # prepare() cached the bundled library's
     first = parse_modules(modules)  # parses and writes the cache
-    cached = sorted(set((tmp_path / "policy").glob("*.metadata.json")) - before)
+    cached = sorted(set((tmp_path / "policy").glob("metadata-*.json")) - before)
     assert len(cached) == 1
     second = parse_modules(modules)  # reads it
     assert infos(fresh) == infos(first) == infos(second)
@@ -189,17 +190,18 @@ def test_cached_metadata_reads_back_exactly(tmp_path, monkeypatch):
     assert infos(parse_modules(modules)) == infos(fresh)
 
     monkeypatch.setenv("GATE_POLICY_CACHE", "off")
-    other = [("acme.rego", dated.replace("Copyleft", "Strong copyleft"))]
-    assert infos(parse_modules(other)) == infos([parse_module(other[0][1], "acme.rego")])
-    assert len(set((tmp_path / "policy").glob("*.metadata.json")) - before) == 1
+    other = [Module("acme.rego", dated.replace("Copyleft", "Strong copyleft"), "test")]
+    assert infos(parse_modules(other)) == infos([parse_module(other[0].text, "acme.rego")])
+    assert len(set((tmp_path / "policy").glob("metadata-*.json")) - before) == 1
 
 
 def test_bad_metadata_is_not_cached(tmp_path, monkeypatch):
     from gate.policy.metadata import parse_modules
+    from gate.policy.sources import Module
 
     monkeypatch.setenv("GATE_CACHE_DIR", str(tmp_path))
-    bad = [("bad.rego", "# METADATA\n# title: [unclosed\npackage gate.rules.bad\n")]
+    bad = [Module("bad.rego", "# METADATA\n# title: [unclosed\npackage gate.rules.bad\n", "test")]
     for _ in range(2):
         with pytest.raises(PolicyError, match="not valid YAML"):
             parse_modules(bad)
-    assert not list(tmp_path.glob("policy/*.metadata.json"))
+    assert not list(tmp_path.glob("policy/metadata-*.json"))

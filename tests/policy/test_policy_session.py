@@ -4,6 +4,7 @@ whose input never comes is stopped."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from gate.errors import PolicyError
 from gate.policy.engine import Limits, WorkerEngine, bundle_path
 from gate.policy.evaluate import RULES_REF
 from gate.policy.sources import Module
-from gate.policy.worker import eval_regopy
+from gate.policy.worker import _engine_regopy, regopy_query
 
 RULE = """package gate.rules.session
 import rego.v1
@@ -30,8 +31,9 @@ def cache(tmp_path, monkeypatch):
 
 def _direct(ps, doc):
     """The value of data.gate.rules by a plain regopy query (no bundle), in this process."""
-    modules = [[m.name, m.text] for m in ps.modules]
-    return eval_regopy(modules, ps.data, doc, RULES_REF)[1]
+    interp = _engine_regopy([[m.name, m.text] for m in ps.modules], ps.data)
+    interp.set_input_term(json.dumps(doc, ensure_ascii=False))
+    return regopy_query(interp, f"x := {RULES_REF}")[1]
 
 
 def test_bundle_decides_like_a_direct_query(full_library, corpus_docs, cache):
