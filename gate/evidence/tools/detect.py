@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,9 +57,6 @@ class _Pre:
 
     def search(self, text: str) -> re.Match[str] | None:
         return self.regex.search(text) if self._maybe(text) else None
-
-    def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        return self.regex.finditer(text) if self._maybe(text) else iter(())
 
 
 @dataclass(frozen=True)
@@ -617,159 +614,144 @@ def _mk(
 def _scan_text(text: str, field: str, hidden: str | None, decoded: str | None) -> list[_Hit]:
     hits: list[_Hit] = []
 
-    def add(name: str, detector: str, severity: str, match: re.Match[str], why: str) -> None:
-        hits.append(_mk(name, detector, severity, field, match, text, why, hidden, decoded))
+    def add(name: str, detector: str, severity: str, match: re.Match[str] | None, why: str) -> None:
+        if match is not None:
+            hits.append(_mk(name, detector, severity, field, match, text, why, hidden, decoded))
 
-    m: re.Match[str] | None
+    def first(patterns: Iterable[Any]) -> re.Match[str] | None:
+        """The match of the first pattern that matches: one finding per detector, not one per pattern."""
+        return next((m for rx in patterns if (m := rx.search(text))), None)
+
     for rx in _OVERRIDE_SCAN:
-        for m in rx.finditer(text):
-            add(
-                "override",
-                "override-instructions",
-                "high",
-                m,
-                "tries to replace or reveal the model's own instructions",
-            )
-            break
-    for rx in _DIRECTIVE_SCAN:
-        m = rx.search(text)
-        if m:
-            add(
-                "directive",
-                "model-directive",
-                "medium",
-                m,
-                "text addressed to the model (an instruction), not a description of the tool",
-            )
-    for rx in _SECRECY_SCAN:
-        m = rx.search(text)
-        if m:
-            add("secrecy", "secrecy", "high", m, "asks the model to hide what it does from the user")
-            break
-    m = SECRECY_WEAK.search(text)
-    if m:
-        add("secrecy-weak", "secrecy", "low", m, "an action done without the user seeing it")
-    for m in _SENSITIVE_STRONG_SCAN.finditer(text):
-        add("sensitive", "sensitive-data", "medium", m, "names a credential file, key or secret store")
-        break
-    m = _CONVERSATION_SCAN.search(text)
-    if m:
         add(
-            "sensitive",
-            "conversation-access",
-            "medium",
-            m,
-            "refers to the conversation, its history or the system prompt",
-        )
-    m = _SENSITIVE_WORDS_SCAN.search(text)
-    if m:
-        add("sensitive-weak", "sensitive-data", "low", m, "mentions secrets or credentials")
-    for rx in _EXFIL_SCAN:
-        m = rx.search(text)
-        if m:
-            add(
-                "exfiltration",
-                "exfiltration-channel",
-                "medium",
-                m,
-                "a channel that moves data out (remote host, extra parameter, upload)",
-            )
-            break
-    for rx, what in ((URL_RE, "a URL"), (EMAIL_RE, "an e-mail address"), (IP_RE, "an IP address")):
-        m = rx.search(text)
-        if m:
-            hits.append(
-                _Hit(
-                    "channel",
-                    "external-destination",
-                    "low",
-                    field,
-                    m.group(0)[:200],
-                    f"{what} in text the model reads: a possible destination for data",
-                    hidden,
-                    decoded,
-                )
-            )
-    shadowed = False
-    for rx in _SHADOW_HIGH_SCAN:
-        m = rx.search(text)
-        if m:
-            add(
-                "shadowing",
-                "tool-shadowing",
-                "high",
-                m,
-                "a rule that changes how another tool behaves or is trusted",
-            )
-            shadowed = True
-            break
-    for rx in SHADOW if not shadowed else []:
-        m = rx.search(text)
-        if m:
-            add(
-                "shadowing",
-                "tool-shadowing",
-                "medium",
-                m,
-                "rules about other tools or servers: a tool can change how the model uses them",
-            )
-            break
-    m = SIDE_EFFECT.search(text)
-    if m:
-        add(
-            "side-effect",
-            "behaviour-mismatch",
-            "low",
-            m,
-            "the description adds an action beyond the tool's stated purpose",
-        )
-    m = DESTRUCTIVE.search(text)
-    if m:
-        add("destructive", "destructive-instruction", "medium", m, "asks for a sweeping destructive action")
-    for rx in CONDITIONAL:
-        m = rx.search(text)
-        if m:
-            add(
-                "conditional",
-                "conditional-behaviour",
-                "high",
-                m,
-                "behaviour that changes after approval or after some calls (rug-pull language)",
-            )
-            break
-    for rx in SAFETY_BYPASS:
-        m = rx.search(text)
-        if m and _GUARDED.search(text[max(0, m.start() - 80) : m.start() + 16]):
-            continue  # "never run this without user approval" is a safeguard, not a bypass
-        if m:
-            add(
-                "override",
-                "safety-bypass",
-                "high",
-                m,
-                "tells the model to drop its safety checks, confirmations or privileges model",
-            )
-            break
-    for rx in PREFERENCE:
-        m = rx.search(text)
-        if m:
-            add(
-                "shadowing",
-                "preference-manipulation",
-                "high",
-                m,
-                "steers the model to this tool and away from other tools or servers",
-            )
-            break
-    m = OUTPUT_INJECTION.search(text)
-    if m:
-        add(
-            "output-injection",
-            "output-injection",
+            "override",
+            "override-instructions",
             "high",
-            m,
-            "tells the model to obey text that comes back from the tool",
+            rx.search(text),
+            "tries to replace or reveal the model's own instructions",
         )
+    for rx in _DIRECTIVE_SCAN:
+        add(
+            "directive",
+            "model-directive",
+            "medium",
+            rx.search(text),
+            "text addressed to the model (an instruction), not a description of the tool",
+        )
+    add(
+        "secrecy",
+        "secrecy",
+        "high",
+        first(_SECRECY_SCAN),
+        "asks the model to hide what it does from the user",
+    )
+    add(
+        "secrecy-weak",
+        "secrecy",
+        "low",
+        SECRECY_WEAK.search(text),
+        "an action done without the user seeing it",
+    )
+    add(
+        "sensitive",
+        "sensitive-data",
+        "medium",
+        _SENSITIVE_STRONG_SCAN.search(text),
+        "names a credential file, key or secret store",
+    )
+    add(
+        "sensitive",
+        "conversation-access",
+        "medium",
+        _CONVERSATION_SCAN.search(text),
+        "refers to the conversation, its history or the system prompt",
+    )
+    add(
+        "sensitive-weak",
+        "sensitive-data",
+        "low",
+        _SENSITIVE_WORDS_SCAN.search(text),
+        "mentions secrets or credentials",
+    )
+    add(
+        "exfiltration",
+        "exfiltration-channel",
+        "medium",
+        first(_EXFIL_SCAN),
+        "a channel that moves data out (remote host, extra parameter, upload)",
+    )
+    for rx, what in ((URL_RE, "a URL"), (EMAIL_RE, "an e-mail address"), (IP_RE, "an IP address")):
+        add(
+            "channel",
+            "external-destination",
+            "low",
+            rx.search(text),
+            f"{what} in text the model reads: a possible destination for data",
+        )
+    shadow = first(_SHADOW_HIGH_SCAN)
+    add(
+        "shadowing",
+        "tool-shadowing",
+        "high",
+        shadow,
+        "a rule that changes how another tool behaves or is trusted",
+    )
+    if shadow is None:
+        add(
+            "shadowing",
+            "tool-shadowing",
+            "medium",
+            first(SHADOW),
+            "rules about other tools or servers: a tool can change how the model uses them",
+        )
+    add(
+        "side-effect",
+        "behaviour-mismatch",
+        "low",
+        SIDE_EFFECT.search(text),
+        "the description adds an action beyond the tool's stated purpose",
+    )
+    add(
+        "destructive",
+        "destructive-instruction",
+        "medium",
+        DESTRUCTIVE.search(text),
+        "asks for a sweeping destructive action",
+    )
+    add(
+        "conditional",
+        "conditional-behaviour",
+        "high",
+        first(CONDITIONAL),
+        "behaviour that changes after approval or after some calls (rug-pull language)",
+    )
+    # "never run this without user approval" is a safeguard, not a bypass: the first unguarded match counts.
+    unguarded = (
+        m
+        for rx in SAFETY_BYPASS
+        if (m := rx.search(text)) and not _GUARDED.search(text[max(0, m.start() - 80) : m.start() + 16])
+    )
+    add(
+        "override",
+        "safety-bypass",
+        "high",
+        next(unguarded, None),
+        "tells the model to drop its safety checks, confirmations or privileges model",
+    )
+    add(
+        "shadowing",
+        "preference-manipulation",
+        "high",
+        first(PREFERENCE),
+        "steers the model to this tool and away from other tools or servers",
+    )
+    add(
+        "output-injection",
+        "output-injection",
+        "high",
+        OUTPUT_INJECTION.search(text),
+        "tells the model to obey text that comes back from the tool",
+    )
     return hits
 
 
