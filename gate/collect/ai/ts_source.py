@@ -218,6 +218,20 @@ class TsFile:
             **fields,
         )
 
+    def _api_refs(self, node: Any, call: Any, text: str, library: str, provider: str) -> Iterator[Reference]:
+        """The hosted-API models ``node`` (an argument of the call ``text``) resolves to."""
+        for v in self.resolve(node):
+            if is_api_model(v.value):
+                yield self._ref(
+                    v,
+                    call.start_point[0] + 1,
+                    kind="embedding" if "embed" in text.lower() or "embed" in v.value else "model",
+                    source="api",
+                    api=f"{library}:{text}",
+                    library=library,
+                    provider=provider,
+                )
+
     def resolve(self, node: Any, depth: int = 0) -> list[Val]:
         if node is None or depth > 8:
             return []
@@ -356,18 +370,7 @@ class TsFile:
             args = _args(call)
             if not args:
                 continue
-            for v in self.resolve(args[0]):
-                if is_api_model(v.value):
-                    kind = "embedding" if "embed" in text.lower() or "embed" in v.value else "model"
-                    yield self._ref(
-                        v,
-                        call.start_point[0] + 1,
-                        kind=kind,
-                        source="api",
-                        api=f"ai-sdk:{text}",
-                        library="ai-sdk",
-                        provider=provider,
-                    )
+            yield from self._api_refs(args[0], call, text, "ai-sdk", provider)
         if not langchain:
             return
         for node in _descendants(self.tree.root_node, ("new_expression",)):
@@ -436,18 +439,7 @@ class TsFile:
             if not targets and provider == "pinecone" and parts[-1] in ("embed", "rerank") and args:
                 targets.append(args[0])
             for tnode in targets:
-                for v in self.resolve(tnode):
-                    if is_api_model(v.value):
-                        kind = "embedding" if "embed" in text.lower() or "embed" in v.value else "model"
-                        yield self._ref(
-                            v,
-                            call.start_point[0] + 1,
-                            kind=kind,
-                            source="api",
-                            api=f"{provider}:{text}",
-                            library=provider,
-                            provider=provider,
-                        )
+                yield from self._api_refs(tnode, call, text, provider, provider)
 
     def _declared_models(self, hub_ok: bool) -> Iterator[Reference]:
         """zod enums, union types, properties, constants and functions that name models."""
