@@ -8,6 +8,7 @@ the override. All parsing goes through :mod:`gate.safeio`.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -133,61 +134,29 @@ def _candidate(
     dataset = bool(_DATASET_KEY.search(key))
     if not dataset and not _MODEL_KEY.search(key):
         return []
-    origin = Origin(rel, line, key, env)
-    api = f"config:{key}"
+    # What every reference from this key shares; each branch adds what kind of reference it is.
+    ref = functools.partial(
+        Reference,
+        value=value,
+        file=rel,
+        line=line,
+        api=f"config:{key}",
+        env=env,
+        defined=Origin(rel, line, key, env),
+    )
     if dataset:
         if "/" in value and is_hub_id(value, allow_bare=False):
-            return [
-                Reference(
-                    kind="dataset",
-                    source="hub",
-                    value=value,
-                    file=rel,
-                    line=line,
-                    api=api,
-                    env=env,
-                    defined=origin,
-                    repo_type="dataset",
-                )
-            ]
+            return [ref(kind="dataset", source="hub", repo_type="dataset")]
         return []
     provider = provider_for_model(value)
     if provider and is_api_model(value):
         kind = "embedding" if "embed" in f"{value} {key} {parent}".lower() else "model"
-        return [
-            Reference(
-                kind=kind,
-                source="api",
-                value=value,
-                file=rel,
-                line=line,
-                api=api,
-                provider=provider,
-                library=provider,
-                env=env,
-                defined=origin,
-            )
-        ]
+        return [ref(kind=kind, source="api", provider=provider, library=provider)]
     if is_path_like(value) and not value.startswith(("http://", "https://")):
-        return [
-            Reference(
-                kind="model",
-                source="local",
-                value=value,
-                file=rel,
-                line=line,
-                api=api,
-                env=env,
-                defined=origin,
-            )
-        ]
+        return [ref(kind="model", source="local")]
     if "/" in value and is_hub_id(value, allow_bare=False):
         kind = "embedding" if "embed" in key.lower() or "embed" in parent.lower() else "model"
-        return [
-            Reference(
-                kind=kind, source="hub", value=value, file=rel, line=line, api=api, env=env, defined=origin
-            )
-        ]
+        return [ref(kind=kind, source="hub")]
     return []
 
 

@@ -565,6 +565,11 @@ def _npy(fh: IO[bytes], size: int, label: str) -> tuple[dict[str, Any], PickleSc
 
 
 # -- archives -----------------------------------------------------------------------------------------
+# What reading one member of a damaged or hostile archive can raise (unsupported compression, encrypted
+# member, bad CRC, truncation): the member is reported, the rest of the archive is still read.
+_MEMBER_ERRORS = (NotImplementedError, RuntimeError, zipfile.BadZipFile, OSError, EOFError, zlib.error)
+
+
 def _zip(fh: IO[bytes], size: int, label: str, name: str) -> tuple[str, dict[str, Any], PickleScan | None]:
     try:
         zf = RelaxedZipFile(fh)
@@ -610,14 +615,7 @@ def _zip(fh: IO[bytes], size: int, label: str, name: str) -> tuple[str, dict[str
             try:
                 with zf.open(info) as member:
                     head = member.read(16)
-            except (
-                NotImplementedError,
-                RuntimeError,
-                zipfile.BadZipFile,
-                OSError,
-                EOFError,
-                zlib.error,
-            ) as e:
+            except _MEMBER_ERRORS as e:
                 problems.append(f"{info.filename}: cannot be read: {e}")
                 continue
             is_npy = head.startswith(b"\x93NUMPY")
@@ -626,14 +624,7 @@ def _zip(fh: IO[bytes], size: int, label: str, name: str) -> tuple[str, dict[str
                 continue
             try:
                 data = _bounded_member(zf, info)
-            except (
-                NotImplementedError,
-                RuntimeError,
-                zipfile.BadZipFile,
-                OSError,
-                EOFError,
-                zlib.error,
-            ) as e:
+            except _MEMBER_ERRORS as e:
                 problems.append(f"{info.filename}: cannot be read: {e}")
                 continue
             member_label = f"{label}:{info.filename}"
