@@ -81,26 +81,39 @@ def sarif_dict(outcome: Outcome, evaluation: Evaluation) -> dict[str, Any]:
         if r.note:
             entry["properties"]["note"] = r.note
         results.append(entry)
-    return {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "gate",
-                        "version": __version__,
-                        "semanticVersion": __version__,
-                        "informationUri": "https://github.com/mcp-gate/gate",
-                        "rules": rules,
-                    }
-                },
-                "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The gated target's root."}}},
-                "results": results,
-                "properties": {"decision": evaluation.decision, "policyDigest": evaluation.policy_digest},
+    return sarif_log(
+        rules,
+        results,
+        base_ids={"%SRCROOT%": {"description": {"text": "The gated target's root."}}},
+        properties={"decision": evaluation.decision, "policyDigest": evaluation.policy_digest},
+    )
+
+
+def sarif_log(
+    rules: list[dict[str, Any]],
+    results: list[dict[str, Any]],
+    *,
+    base_ids: dict[str, Any] | None = None,
+    properties: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A SARIF 2.1.0 log of one run by the gate (``gate check`` and ``gate tools --format sarif``)."""
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "gate",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": "https://github.com/mcp-gate/gate",
+                "rules": rules,
             }
-        ],
+        }
     }
+    if base_ids is not None:
+        run["originalUriBaseIds"] = base_ids
+    run["results"] = results
+    if properties is not None:
+        run["properties"] = properties
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
 def render_sarif(outcome: Outcome, evaluation: Evaluation) -> str:

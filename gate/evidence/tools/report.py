@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from gate import __version__
-
 _LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 _SCORE = {"critical": "9.5", "high": "8.0", "medium": "5.0", "low": "2.0", "info": "0.0"}
 
@@ -98,23 +96,9 @@ def render_sarif(data: dict[str, Any], tools_json: str | None = None) -> dict[st
                 "locations": _location(c.get("location"), tools_json),
             }
         )
-    return {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "gate",
-                        "version": __version__,
-                        "informationUri": "https://github.com/",
-                        "rules": [rules[k] for k in sorted(rules)],
-                    }
-                },
-                "results": results,
-            }
-        ],
-    }
+    from gate.report.sarif import sarif_log
+
+    return sarif_log([rules[k] for k in sorted(rules)], results)
 
 
 def render_table(data: dict[str, Any]) -> str:
