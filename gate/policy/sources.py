@@ -29,7 +29,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from gate.errors import InputError, NetworkError, PolicyError, UsageError
-from gate.safeio import load_json, load_yaml, parse_json, parse_yaml
+from gate.safeio import load_json, load_yaml, parse_json, parse_yaml, read_bytes
 
 MAX_MODULE_BYTES = 4 * 1024 * 1024
 MAX_BUNDLE_BYTES = 64 * 1024 * 1024
@@ -94,14 +94,7 @@ def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 
 
 def _read_module(path: Path, shown: str) -> str:
-    try:
-        size = path.stat().st_size
-        if size > MAX_MODULE_BYTES:
-            raise InputError(f"policy file is too large ({size} bytes, limit {MAX_MODULE_BYTES})", path=shown)
-        raw = path.read_bytes()
-    except OSError as e:
-        raise InputError(f"cannot read policy file: {e.strerror}", path=shown) from e
-    return _decode(raw, shown)
+    return _decode(read_bytes(path, max_bytes=MAX_MODULE_BYTES, shown=shown), shown)
 
 
 def _decode(raw: bytes, shown: str) -> str:
@@ -258,14 +251,7 @@ def read_bundle(data: bytes, shown: str) -> dict[str, bytes]:
 
 
 def add_bundle(ps: PolicySet, path: Path, shown: str) -> None:
-    try:
-        size = path.stat().st_size
-        if size > MAX_BUNDLE_BYTES:
-            raise InputError(f"bundle is too large ({size} bytes)", path=shown)
-        raw = path.read_bytes()
-    except OSError as e:
-        raise InputError(f"cannot read bundle: {e.strerror}", path=shown) from e
-    add_bundle_bytes(ps, raw, shown)
+    add_bundle_bytes(ps, read_bytes(path, max_bytes=MAX_BUNDLE_BYTES, shown=shown), shown)
 
 
 def add_bundle_bytes(ps: PolicySet, raw: bytes, shown: str) -> None:
