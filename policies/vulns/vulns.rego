@@ -37,7 +37,9 @@ _deny_unfixed_rank := _ranks[_cfg.deny_unfixed_min_severity]
 
 _warn_rank := _ranks[_cfg.warn_min_severity]
 
-_section := object.get(input, "vulnerabilities", null)
+# The section is read through references, never copied whole (object.get would copy it: the unchecked
+# list alone holds one entry per package when there is no database).
+_has_section if is_object(input.vulnerabilities)
 
 # Every active (not suppressed) finding with its component, its rank and whether a fix exists. Known
 # malicious packages have a rule of their own.
@@ -196,10 +198,15 @@ deny_database := [r |
 	}
 ]
 
-_db := object.get(_section, "database", null) if _section != null
+_db := db if {
+	db := input.vulnerabilities.database
+	is_object(db)
+} else := {"status": "missing", "error": "the vulnerability evidence names no database"}
+
+_db_ok if _db.status == "ok"
 
 _db_problems := [{"msg": "no vulnerability evidence in the input (the vulnerability scan did not run)", "evidence": {}}] if {
-	_section == null
+	not _has_section
 } else := [p |
 	some p in array.concat(_db_status_problem, _db_age_problem)
 ]
@@ -208,14 +215,14 @@ _db_status_problem := [{
 	"msg": concat("", ["vulnerability database is ", _db.status, ": ", object.get(_db, "error", "see the evidence")]),
 	"evidence": _db,
 }] if {
-	_db.status != "ok"
+	not _db_ok
 } else := []
 
 _db_age_problem := [{
 	"msg": sprintf("vulnerability database is %v days old (policy allows %v)", [_db.age_days, _cfg.max_db_age_days]),
 	"evidence": _db,
 }] if {
-	_db.status == "ok"
+	_db_ok
 	is_number(_db.age_days)
 	_db.age_days > _cfg.max_db_age_days
 } else := []
@@ -231,9 +238,9 @@ _db_age_problem := [{
 #   solution: Pin and lock the dependency to a released version, or update the database for its ecosystem.
 #   collections: [recommended, strict]
 warn_unchecked := [r |
-	some u in object.get(object.get(input, "vulnerabilities", {}), "unchecked", [])
-	u.reason_code in _cfg.warn_unchecked_reasons
+	some u in input.vulnerabilities.unchecked
 	_report_unchecked(u)
+	u.reason_code in _cfg.warn_unchecked_reasons
 	r := {
 		"code": "vulns.unchecked",
 		"msg": concat("", [u.name, " ", _version_text(u), " was not checked for vulnerabilities: ", u.reason]),
@@ -248,8 +255,8 @@ warn_unchecked := [r |
 _report_unchecked(u) if u.reason_code != "no-data"
 
 _report_unchecked(u) if {
+	_db_ok
 	u.reason_code == "no-data"
-	_db.status == "ok"
 }
 
 _version_text(u) := u.version if {

@@ -123,6 +123,13 @@ test_no_vulnerability_section_denied if {
 	count(results) == 1
 }
 
+test_section_without_database_denied if {
+	results := vulns.deny_database with input as {"components": [], "vulnerabilities": {"unchecked": []}}
+	count(results) == 1
+	some r in results
+	contains(r.msg, "names no database")
+}
+
 test_thresholds_are_policy_data if {
 	results := vulns.deny_fixable with input as _doc
 		with data.gate.config.vulns as {"deny_fixable_min_severity": "critical", "unknown_severity_as": "low"}
