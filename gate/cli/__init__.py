@@ -79,5 +79,34 @@ def cli(verbose: int) -> None:
 
 
 def main() -> None:
+    """The console script. Once the command has finished and its output is flushed, the process ends
+    without the interpreter's teardown (releasing every module and object one by one, 5 to 15 ms of a
+    ``gate check``). Every file the gate writes is closed by then, and temporary directories are removed by
+    the commands that made them."""
     # click's UsageError exits 2 already, matching "could not evaluate".
-    cli(prog_name="gate")
+    try:
+        cli(prog_name="gate")
+        code = 0
+    except SystemExit as e:
+        code = exit_code(e.code)
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (gate check | head): nothing left to say
+            pass
+    os._exit(code)
+
+
+def exit_code(value: object) -> int:
+    """What ``sys.exit(value)`` would make the exit status: None is 0, an int itself, anything else is
+    printed to stderr and gives 1."""
+    if value is None:
+        return 0
+    if isinstance(value, int):
+        return value & 0xFF
+    try:
+        sys.stderr.write(f"{value}\n")
+    except (OSError, ValueError):
+        pass
+    return 1

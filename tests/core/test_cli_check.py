@@ -174,3 +174,21 @@ def test_exceptions_waive_results_and_show_in_every_report(tmp_path: Path) -> No
     mcp = next(r for r in doc["results"] if r["code"] == "deps.unpinned" and r["component_name"] == "mcp")
     assert mcp["kind"] == "deny"  # the expired exception no longer applies
     assert doc["exceptions"]["expired"] and doc["summary"]["excepted"] >= 1
+
+
+def test_report_on_stdout_is_complete_and_exit_status_kept() -> None:
+    # The console script ends without the interpreter's teardown: what it printed must all be there.
+    proc = _gate("check", str(EXAMPLES / "blocked-server"), "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["exit_code"] == 1 and report["results"]
+    assert _gate("--version").returncode == 0
+    assert _gate("no-such-command").returncode == 2
+
+
+@pytest.mark.parametrize(("value", "code"), [(None, 0), (0, 0), (1, 1), (2, 2), (256 + 3, 3), ("boom", 1)])
+def test_exit_code_follows_sys_exit(value: object, code: int, capsys: pytest.CaptureFixture[str]) -> None:
+    from gate.cli import exit_code
+
+    assert exit_code(value) == code
+    assert ("boom" in capsys.readouterr().err) == (value == "boom")
