@@ -20,17 +20,10 @@ import posixpath
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate import safeio
 from gate.collect import TEST_DIRS, Inventory, is_excluded
-from gate.collect.node.bun import parse_bun_lock
-from gate.collect.node.common import load_yaml_fast, parse_jsonc, url_escapes, workspace_match
-from gate.collect.node.graph import Context, LockGraph, build, project_ref
-from gate.collect.node.installed import read_installed
-from gate.collect.node.npm import parse_package_lock
-from gate.collect.node.pnpm import parse_pnpm_lock
-from gate.collect.node.yarn import parse_yarn_berry, parse_yarn_classic
 from gate.errors import InputError
 from gate.model import (
     CollectorError,
@@ -43,6 +36,9 @@ from gate.model import (
     Source,
 )
 from gate.purl import npm_purl, ref_for
+
+if TYPE_CHECKING:
+    from gate.collect.node.graph import LockGraph
 
 # Lockfile names, in the order used when one folder holds several (unless package.json says which
 # package manager it uses).
@@ -216,17 +212,30 @@ class _Run:
         folder: str,
         manifests: dict[str, Path],
     ) -> LockGraph:
+        # Each reader is imported with the first lockfile of its format: most targets have none.
         if name in ("package-lock.json", "npm-shrinkwrap.json"):
+            from gate.collect.node.npm import parse_package_lock
+
             doc = safeio.parse_json(text, shown)
             kind = "npm-shrinkwrap" if name == "npm-shrinkwrap.json" else "package-lock"
             return parse_package_lock(doc, text, shown, kind=kind, manifest=root_manifest)
         if name == "pnpm-lock.yaml":
+            from gate.collect.node.common import load_yaml_fast
+            from gate.collect.node.pnpm import parse_pnpm_lock
+
             return parse_pnpm_lock(load_yaml_fast(text, shown), text, shown, default_registry=registry)
         if name == "bun.lock":
+            from gate.collect.node.bun import parse_bun_lock
+            from gate.collect.node.common import parse_jsonc
+
             return parse_bun_lock(parse_jsonc(text, shown), text, shown, default_registry=registry)
         # yarn.lock: berry is YAML with __metadata; classic is its own format.
+        from gate.collect.node.yarn import parse_yarn_berry, parse_yarn_classic
+
         ws = self.workspace_manifests(folder, root_manifest, manifests)
         if "__metadata:" in text[:4096]:
+            from gate.collect.node.common import load_yaml_fast
+
             return parse_yarn_berry(
                 load_yaml_fast(text, shown), text, shown, workspaces=ws, default_registry=registry
             )
@@ -236,6 +245,8 @@ class _Run:
         self, folder: str, root_manifest: dict[str, Any] | None, manifests: dict[str, Path]
     ) -> dict[str, dict[str, Any]]:
         """The root's and its workspaces' package.json, by path relative to the lockfile's folder."""
+        from gate.collect.node.common import workspace_match
+
         out: dict[str, dict[str, Any]] = {}
         if root_manifest is not None:
             out["."] = root_manifest
@@ -257,6 +268,9 @@ class _Run:
     def add_graph(
         self, graph: LockGraph, path: Path, folder: str, manifests: dict[str, Path], registry: str | None
     ) -> set[str]:
+        from gate.collect.node.common import url_escapes
+        from gate.collect.node.graph import Context, build
+
         shown = self.inv.rel(path)
         base = path.parent
         # Importers outside the target are never read; packages from local folders outside it are flagged.
@@ -401,6 +415,8 @@ class _Run:
         has_deps = any(isinstance(doc.get(g), dict) and doc.get(g) for g, _ in groups)
         if not name and not has_deps:
             return  # a marker file ({"type": "module"}), not a project
+        from gate.collect.node.graph import project_ref
+
         version = doc.get("version") if isinstance(doc.get("version"), str) else None
         shown = self.inv.rel(path)
         ref = project_ref(name, version, folder)
@@ -459,6 +475,9 @@ class _Run:
 
     # -- installed tree -------------------------------------------------------------------------------
     def read_installed_tree(self, nm: Path) -> None:
+        from gate.collect.node.graph import Context, build
+        from gate.collect.node.installed import read_installed
+
         inside = safeio.is_within(nm, self.root)
         # A tree outside the target is shown relative to its own project folder: no absolute paths in evidence.
         project_dir = nm.parent

@@ -3,8 +3,6 @@ numbers, JSONC and a fast but still bounded YAML loader."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 from pathlib import Path
@@ -27,6 +25,9 @@ def integrity_hashes(integrity: Any) -> tuple[Hash, ...]:
     Unknown algorithms and undecodable values are ignored (the raw string stays in the evidence)."""
     if not isinstance(integrity, str):
         return ()
+    import base64  # loaded on first use: not every importer of this module reads lockfiles
+    import binascii
+
     out = []
     for part in integrity.split():
         alg, sep, b64 = part.partition("-")
