@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from gate import safeio
 from gate.collect import TEST_DIRS, Inventory, is_excluded
 from gate.errors import InputError
+from gate.lazyre import lazy
 from gate.model import (
     CollectorError,
     CollectorRun,
@@ -529,7 +530,7 @@ class _Run:
             self.errors.append(CollectorError(w, file=lockfile_shown))
 
 
-_EXACT = re.compile(r"^=?v?(\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?)$")
+_EXACT = lazy(r"^=?v?(\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?)$")
 
 
 def _declared(dep: str, spec: str) -> tuple[str, str | None]:

@@ -11,6 +11,7 @@ from urllib.parse import unquote, urlsplit
 
 from gate import safeio
 from gate.errors import InputError
+from gate.lazyre import lazy
 from gate.model import Hash, Source
 
 NPM_REGISTRY = "https://registry.npmjs.org"
@@ -58,9 +59,7 @@ def norm_registry(url: str) -> str:
 
 
 _GIT_PREFIXES = ("git+", "git:", "git@", "github:", "gitlab:", "bitbucket:", "gist:")
-_GIT_HOST_TARBALL = re.compile(
-    r"^https?://(codeload\.github\.com|github\.com/[^/]+/[^/]+/(archive|tarball))/"
-)
+_GIT_HOST_TARBALL = lazy(r"^https?://(codeload\.github\.com|github\.com/[^/]+/[^/]+/(archive|tarball))/")
 
 
 def source_for(name: str, resolved: str | None, default_registry: str | None = None) -> Source:
@@ -121,7 +120,7 @@ def split_spec(spec: str) -> tuple[str, str]:
 
 # -- cheap line numbers ------------------------------------------------------------------------------------
 
-_JSON_OBJ_KEY = re.compile(r'^( *)"((?:[^"\\\n]|\\.)*)"\s*:\s*[\[{]\s*$', re.MULTILINE)
+_JSON_OBJ_KEY = lazy(r'^( *)"((?:[^"\\\n]|\\.)*)"\s*:\s*[\[{]\s*$', re.MULTILINE)
 
 
 def json_key_lines(text: str) -> dict[tuple[str, ...], int]:
@@ -213,7 +212,7 @@ def parse_jsonc(text: str, shown: str) -> Any:
 
 # A YAML alias or anchor outside quotes. Only these can make a document expand; a file without them is
 # loaded with libyaml (fast), anything else with the guarded pure-Python loader of gate.safeio.
-_YAML_ANCHOR = re.compile(r"(?:^|[\s\[{,:?-])[&*][^\s,\[\]{}]")
+_YAML_ANCHOR = lazy(r"(?:^|[\s\[{,:?-])[&*][^\s,\[\]{}]")
 _MAX_INDENT = 2 * safeio.MAX_DEPTH
 
 
@@ -272,7 +271,7 @@ def as_list(v: Any) -> list[Any]:
     return v if isinstance(v, list) else []
 
 
-_JSON_ANY_KEY = re.compile(r'^( *)"((?:[^"\\]|\\.)*)"\s*:')
+_JSON_ANY_KEY = lazy(r'^( *)"((?:[^"\\]|\\.)*)"\s*:')
 
 
 def child_key_lines(text: str, section_line: int | None) -> dict[str, int]:
