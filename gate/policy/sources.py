@@ -21,7 +21,6 @@ import hashlib
 import io
 import json
 import os
-import tarfile
 import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -213,6 +212,8 @@ def _safe_member_name(name: str, shown: str) -> str:
 
 def read_bundle(data: bytes, shown: str) -> dict[str, bytes]:
     """The regular files of an OPA bundle by relative path, refusing anything hostile."""
+    import tarfile  # only bundles need it
+
     files: dict[str, bytes] = {}
     total = 0
     try:
