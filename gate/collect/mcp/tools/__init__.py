@@ -14,18 +14,22 @@ and its diff, and the poisoning findings, gathered into ``input.mcp``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate.collect import Inventory, Settings, walk_files
-from gate.collect.mcp.tools.lock import LOCK_NAME, Change, lock_status
-from gate.collect.mcp.tools.surface import KINDS, PLURAL, Item, Surface, load_surface_json
 from gate.errors import GateError, InputError, UsageError
 from gate.model import CollectorError, CollectorRun, Location
 
+if TYPE_CHECKING:
+    from gate.collect.mcp.tools.lock import Change
+    from gate.collect.mcp.tools.surface import Item, Surface
+
 log = logging.getLogger(__name__)
 
+LOCK_NAME = "mcp-tools.lock.json"
 PY_SUFFIXES = {".py"}
 TS_SUFFIXES = {".ts", ".mts", ".cts", ".js", ".mjs", ".cjs", ".tsx"}
 MAX_SOURCE_FILES = 5000
@@ -40,9 +44,22 @@ class Extraction:
     failed: bool = False
 
 
+def _source_files(root: Path, *, excludes: tuple[str, ...], include_tests: bool) -> Iterator[Path]:
+    """The Python and TypeScript/JavaScript files under ``root`` that static extraction reads."""
+    for path in walk_files(root, excludes=excludes, include_tests=include_tests):
+        suffix = path.suffix.lower()
+        if suffix not in PY_SUFFIXES and suffix not in TS_SUFFIXES:
+            continue
+        if path.name.endswith((".d.ts", ".min.js")):
+            continue
+        yield path
+
+
 def extract_static(root: Path, *, excludes: tuple[str, ...] = (), include_tests: bool = False) -> Surface:
     """Every tool, prompt, resource and instruction declared in the source under ``root``."""
     from collections.abc import Callable
+
+    from gate.collect.mcp.tools.surface import Surface
 
     # The extractors are loaded with the first file of their language.
     extract_py: Callable[[Path, str], Surface] | None = None
@@ -51,12 +68,8 @@ def extract_static(root: Path, *, excludes: tuple[str, ...] = (), include_tests:
     merged = Surface(origin="static")
     base = root if root.is_dir() else root.parent
     count = 0
-    for path in walk_files(root, excludes=excludes, include_tests=include_tests):
+    for path in _source_files(root, excludes=excludes, include_tests=include_tests):
         suffix = path.suffix.lower()
-        if suffix not in PY_SUFFIXES and suffix not in TS_SUFFIXES:
-            continue
-        if path.name.endswith((".d.ts", ".min.js")):
-            continue
         count += 1
         if count > MAX_SOURCE_FILES:
             merged.incomplete.append(f"more than {MAX_SOURCE_FILES} source files: the rest were not read")
@@ -108,6 +121,8 @@ def extract_static(root: Path, *, excludes: tuple[str, ...] = (), include_tests:
 
 def _attach_locations(surface: Surface, static: Surface) -> None:
     """Launched or saved items get the source location that static extraction found for them."""
+    from gate.collect.mcp.tools.surface import Item
+
     where = {(i.kind, i.key): i.location for i in static.items if i.location}
     surface.items = [
         Item(i.kind, i.definition, i.location or where.get((i.kind, i.key)), i.origin, i.approximate)
@@ -125,6 +140,8 @@ def extract(settings: Settings) -> Extraction:
     url = settings.option("url")
     if sum(bool(x) for x in (tools_json, command, url)) > 1:
         raise UsageError("give only one of --tools-json, --launch and --url")
+    from gate.collect.mcp.tools.surface import Surface, load_surface_json
+
     static = (
         extract_static(root, excludes=settings.excludes, include_tests=settings.include_tests)
         if root.exists()
@@ -190,6 +207,7 @@ def _clip(value: Any, limit: int = EVIDENCE_MAX_STRING) -> Any:
 
 def analyse(extraction: Extraction, lock_file: Path, *, display_root: Path | None = None) -> dict[str, Any]:
     """The ``input.mcp`` keys for one surface: items with findings and lock status, the lock, the diffs."""
+    from gate.collect.mcp.tools.surface import KINDS, PLURAL
     from gate.evidence.tools.detect import (
         DEFAULT_FLAG_SEVERITY,
         analyse_definition,
@@ -199,7 +217,12 @@ def analyse(extraction: Extraction, lock_file: Path, *, display_root: Path | Non
     from gate.evidence.tools.detect import max_severity as top
 
     surface = extraction.surface
-    state, changes = lock_status(lock_file, surface)
+    if lock_file.is_file():
+        from gate.collect.mcp.tools.lock import lock_status
+
+        state, changes = lock_status(lock_file, surface)
+    else:
+        state, changes = "missing", []
     out: dict[str, Any] = {}
     for kind in KINDS:
         entries = []
@@ -274,6 +297,10 @@ class ToolsCollector:
 
     def collect(self, inventory: Inventory) -> CollectorRun:
         settings = inventory.settings
+        lock_file = lock_path(settings)
+        locked = lock_file.is_file()
+        if not locked and _nothing_to_extract(settings):
+            return self._skipped(inventory, None)
         try:
             extraction = extract(settings)
         except GateError:
@@ -288,15 +315,8 @@ class ToolsCollector:
                 stats=_stats(extraction),
             )
         surface = extraction.surface
-        lock_file = lock_path(settings)
-        if not surface.items and surface.instructions is None and not lock_file.is_file():
-            inventory.mcp.setdefault("tools", [])
-            return CollectorRun(
-                self.name,
-                "skipped",
-                reason="no MCP tools, prompts or resources found",
-                stats=_stats(extraction),
-            )
+        if not surface.items and surface.instructions is None and not locked:
+            return self._skipped(inventory, extraction)
         data = analyse(extraction, lock_file, display_root=inventory.root)
         inventory.mcp.update(data)
         if sbom_properties not in inventory.sbom_extensions:
@@ -306,8 +326,29 @@ class ToolsCollector:
             self.name, "incomplete" if errors else "ok", errors=errors, stats=_stats(extraction)
         )
 
+    def _skipped(self, inventory: Inventory, extraction: Extraction | None) -> CollectorRun:
+        inventory.mcp.setdefault("tools", [])
+        return CollectorRun(
+            self.name, "skipped", reason="no MCP tools, prompts or resources found", stats=_stats(extraction)
+        )
 
-def _stats(extraction: Extraction) -> dict[str, Any]:
+
+def _nothing_to_extract(settings: Settings) -> bool:
+    """No saved list or server to read the surface from, and no source file for static extraction: the
+    surface is known to be empty without importing the surface types and the extractors."""
+    if settings.option("tools_json") or settings.option("launch") or settings.option("url"):
+        return False
+    root = settings.target
+    if not root.exists():
+        return True
+    files = _source_files(root, excludes=settings.excludes, include_tests=settings.include_tests)
+    return next(files, None) is None
+
+
+def _stats(extraction: Extraction | None) -> dict[str, Any]:
+    """The counts of the collector run; ``None``: nothing to extract from (an empty static surface)."""
+    if extraction is None:
+        return {"origin": "static", "tools": 0, "prompts": 0, "resources": 0, "notes": 0}
     s = extraction.surface
     return {
         "origin": extraction.source.get("origin"),

@@ -18,6 +18,7 @@ from typing import Any
 
 import rfc8785
 
+from gate.collect.mcp.tools import LOCK_NAME
 from gate.collect.mcp.tools.surface import (
     DIGEST_FIELDS,
     IDENTITY,
@@ -32,7 +33,6 @@ from gate.errors import InputError
 from gate.model import Location
 from gate.safeio import load_json, require_mapping
 
-LOCK_NAME = "mcp-tools.lock.json"
 LOCK_SCHEMA = "gate/mcp-tools-lock/v1"
 RENAME_SIMILARITY = 0.7
 MAX_FIELD_DIFFS = 50
