@@ -10,7 +10,6 @@ added item of the same kind whose definitions are similar enough are one rename,
 
 from __future__ import annotations
 
-import difflib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -216,6 +215,8 @@ def _common_prefix(a: str, b: str) -> int:
 
 def _char_detail(old: str, new: str) -> str:
     """Where two strings differ, compactly: the first differing span with a little context."""
+    import difflib  # loaded on first use: a lock that matches needs no diff
+
     sm = difflib.SequenceMatcher(None, old, new, autojunk=False) if len(old) + len(new) < 20000 else None
     if sm is None:
         i = _common_prefix(old, new)
@@ -278,6 +279,8 @@ def _canon(value: dict[str, Any], drop: str) -> str:
 def _ratio(a: str, b: str) -> float:
     if a == b:
         return 1.0
+    import difflib
+
     sm = difflib.SequenceMatcher(None, a[:5000], b[:5000], autojunk=False)
     if sm.real_quick_ratio() < 0.5 or sm.quick_ratio() < 0.5:
         return 0.0

@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import rfc8785
-
 from gate.errors import InputError
 from gate.model import Location
 from gate.safeio import load_json
@@ -121,6 +119,8 @@ class Surface:
 
 
 def digest_of(value: Any) -> str:
+    import rfc8785  # loaded on first use: importing the surface types does not need it
+
     try:
         data = rfc8785.dumps(value)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as e:
