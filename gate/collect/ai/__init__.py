@@ -11,6 +11,10 @@ target are out of scope unless ``--include-tests``):
 
 Adds ``machine-learning-model`` and ``data`` components, ``ai-api`` services, the flat ``input.ai`` section
 and the SBOM extension that writes ``modelCard`` and ``data`` (:mod:`gate.sbom.mlbom`).
+
+The walk sorts files by name; each analyser, the model-file scanner and the SBOM extension are imported
+with the first file or component that needs them (their imports cost more than the collector's own work on
+a target without AI), so a target without any pays nothing for them.
 """
 
 from __future__ import annotations
@@ -18,20 +22,19 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING
 
 from gate import safeio
 from gate.collect import ALWAYS_SKIPPED_DIRS, TEST_DIRS, Inventory, is_excluded
 from gate.collect.ai.build import build
-from gate.collect.ai.config_files import MAX_CONFIG_BYTES, config_kind, scan_config
-from gate.collect.ai.python_source import PythonAnalyser, has_trigger
 from gate.collect.ai.refs import Reference, knowledge
-from gate.collect.ai.ts_source import TsFile, parser_kind
 from gate.errors import InputError
-from gate.evidence.artifacts import analyse, sniff
-from gate.hashing import hash_files
 from gate.model import CollectorError, CollectorRun, CollectorStatus
-from gate.sbom.mlbom import extend
+
+if TYPE_CHECKING:
+    from gate.collect.ai.python_source import PythonAnalyser
+    from gate.collect.ai.ts_source import TsFile
+    from gate.evidence.artifacts import Artifact
 
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
 TEXT_EXTS = frozenset(
@@ -88,6 +91,29 @@ TEXT_EXTS = frozenset(
         ".pdf",
     }
 )
+SKIP_NAMES = frozenset(
+    {
+        "package.json",
+        "package-lock.json",
+        "tsconfig.json",
+        "jsconfig.json",
+        "composer.json",
+        "pnpm-lock.yaml",
+        "yarn.lock",
+        "poetry.lock",
+        "uv.lock",
+        "Cargo.lock",
+        ".eslintrc.json",
+        "renovate.json",
+        "turbo.json",
+        "lerna.json",
+        ".prettierrc.json",
+        "deno.lock",
+        "pdm.lock",
+        "Pipfile.lock",
+        "server.json",
+    }
+)
 _EAGER = ("BaseSettings", "BaseModel", "getenv", "environ", "Field(")
 _JS_EXTS = frozenset({"js", "jsx", "mjs", "cjs", "ts", "tsx", "mts", "cts"})
 
@@ -116,6 +142,35 @@ def is_test_file(rel: str) -> bool:
     return len(parts) > 2 and parts[-1] in _JS_EXTS and parts[-2] in ("test", "spec", "poku", "e2e", "bench")
 
 
+def parser_kind(name: str) -> str | None:
+    """The tree-sitter grammar (``ts``, ``tsx``, ``js``) for a source file, by name; None for other files."""
+    low = name.lower()
+    if low.endswith((".ts", ".mts", ".cts")) and not low.endswith(".d.ts"):
+        return "ts"
+    if low.endswith(".tsx"):
+        return "tsx"
+    if low.endswith((".js", ".mjs", ".cjs", ".jsx")) and not low.endswith(".min.js"):
+        return "js"
+    return None
+
+
+def config_kind(path: Path) -> str | None:
+    """The format (``yaml``, ``toml``, ``json``, ``env``) of a file :mod:`.config_files` reads, by name."""
+    name = path.name
+    low = name.lower()
+    if name in SKIP_NAMES or low.startswith("tsconfig"):
+        return None
+    if low.endswith((".yaml", ".yml")):
+        return "yaml"
+    if low.endswith(".toml"):
+        return "toml"
+    if low.endswith(".json") and not low.endswith((".schema.json", ".lock.json")):
+        return "json"
+    if low == ".env" or low.startswith(".env.") or low.endswith(".env"):
+        return "env"
+    return None
+
+
 class AICollector:
     name = "ai"
 
@@ -123,9 +178,9 @@ class AICollector:
         root = inventory.root
         include_tests = inventory.settings.include_tests
         found = _Found()
-        analyser = PythonAnalyser(root)
+        analyser: PythonAnalyser | None = None
         ts_files: list[TsFile] = []
-        artifacts: list[Any] = []
+        artifacts: list[tuple[Path, Artifact]] = []
         model_paths: list[tuple[Path, str, str]] = []
         skipped: list[str] = []
         counts = {"python": 0, "typescript": 0, "config": 0, "model_files": 0, "large_configs_skipped": 0}
@@ -141,12 +196,18 @@ class AICollector:
                     skipped.append(rel)
                     continue
                 if suffix == ".py":
+                    from gate.collect.ai.python_source import PythonAnalyser, has_trigger
+
                     text = safeio.read_text(path, max_bytes=MAX_SOURCE_BYTES, shown=rel)
                     counts["python"] += 1
+                    if analyser is None:
+                        analyser = PythonAnalyser(root)
                     analyser.add(rel, text, eager=has_trigger(text, _EAGER))
                     continue
                 kind = parser_kind(path.name)
                 if kind is not None:
+                    from gate.collect.ai.ts_source import TsFile
+
                     data = safeio.read_bytes(path, max_bytes=MAX_SOURCE_BYTES, shown=rel)
                     counts["typescript"] += 1
                     ts_files.append(TsFile(rel, data, kind))
@@ -155,6 +216,8 @@ class AICollector:
                 if ckind is not None and _tooling_config(rel):
                     continue
                 if ckind is not None:
+                    from gate.collect.ai.config_files import MAX_CONFIG_BYTES, scan_config
+
                     if path.stat().st_size > MAX_CONFIG_BYTES:
                         counts["large_configs_skipped"] += 1
                         continue
@@ -171,6 +234,8 @@ class AICollector:
                     continue
                 with path.open("rb") as fh:
                     head = fh.read(16)
+                from gate.evidence.artifacts import sniff
+
                 fmt = sniff(path, head)
                 if fmt is not None:
                     model_paths.append((path, rel, fmt))
@@ -181,9 +246,10 @@ class AICollector:
                 found.errors.append(CollectorError(e.message, file=rel))
             except OSError as e:
                 found.errors.append(CollectorError(f"cannot read: {e}", file=rel))
-        for rel, eline, msg in analyser.errors:
-            found.errors.append(CollectorError(msg, file=rel, line=eline))
-        found.refs += list(analyser.references())
+        if analyser is not None:
+            for rel, eline, msg in analyser.errors:
+                found.errors.append(CollectorError(msg, file=rel, line=eline))
+            found.refs += list(analyser.references())
         hub_ok = any(tf.uses_transformers_js for tf in ts_files)
         for tf in ts_files:
             found.refs += list(tf.references(hub_ok))
@@ -191,13 +257,18 @@ class AICollector:
                 found.errors.append(CollectorError("syntax tree too large; analysed in part", file=tf.rel))
         found.refs = _implicit(inventory, analyser, ts_files, found.strings, found.refs)
         # local model files
-        for path, rel, fmt in model_paths:
-            artifacts.append((path, analyse(path, rel, fmt)))
+        digests: dict[Path, str] = {}
+        if model_paths:
+            from gate.evidence.artifacts import analyse
+            from gate.hashing import hash_files
+
+            artifacts = [(path, analyse(path, rel, fmt)) for path, rel, fmt in model_paths]
+            digests = hash_files([p for p, _ in artifacts])
         counts["model_files"] = len(artifacts)
-        digests = hash_files([p for p, _ in artifacts]) if artifacts else {}
         problems = _symlinks(inventory)
 
-        unresolved = analyser.unresolved
+        unresolved = analyser.unresolved if analyser is not None else []
+        truncated = analyser.truncated if analyser is not None else []
         resolver = None
         if inventory.settings.option("resolve_models"):
             from gate.collect.ai.resolve import HubResolver
@@ -209,16 +280,19 @@ class AICollector:
             artifacts,
             digests,
             problems,
-            analyser.provider_uses,
+            analyser.provider_uses if analyser is not None else {},
             [(tf.rel, tf.clients, tf.client_lines) for tf in ts_files],
             resolver,
         )
         if resolver is not None:
             found.errors += [CollectorError(e) for e in resolver.errors]
-        inventory.sbom_extensions.append(extend)
+        if built:
+            from gate.sbom.mlbom import extend
+
+            inventory.sbom_extensions.append(extend)
         for p in problems:
             found.errors.append(CollectorError(p["problem"], file=p["file"]))
-        for t in analyser.truncated:
+        for t in truncated:
             found.errors.append(
                 CollectorError(
                     "value resolution stopped at its step limit (call-site fan-out); candidates may be missing",
@@ -233,24 +307,25 @@ class AICollector:
             "components": len(built),
             "unresolved": unresolved[:50],
             "large_sources_skipped": skipped[:50],
-            "resolution_truncated": analyser.truncated[:50],
+            "resolution_truncated": truncated[:50],
         }
         return CollectorRun(name=self.name, status=status, errors=tuple(found.errors), stats=stats)
 
 
 def _implicit(
     inventory: Inventory,
-    analyser: PythonAnalyser,
+    analyser: PythonAnalyser | None,
     ts_files: list[TsFile],
     strings: dict[str, tuple[str, int]],
     refs: list[Reference],
 ) -> list[Reference]:
     """Library defaults a package applies on its own, triggered when it is installed and used. Returns
-    ``refs`` with the implicit references added (and a configuration's override folded into them)."""
+    ``refs`` with the implicit references added (and a configuration's override folded into them).
+    ``analyser`` is None when the target has no Python source."""
     out: list[Reference] = list(refs)
     spec = knowledge()["implicit"]["mcp-server-qdrant"]
     pkg = spec["package"]["pypi"]
-    imported = spec["import"] in analyser.imported_roots
+    imported = analyser is not None and spec["import"] in analyser.imported_roots
     where = next(
         (
             loc
@@ -259,7 +334,7 @@ def _implicit(
         ),
         None,
     )
-    if where is None and imported:
+    if where is None and analyser is not None and imported:
         where = next(
             (
                 (m.rel, 1)
@@ -271,7 +346,9 @@ def _implicit(
         )
     configured = where is not None
     # its own source tree defines the settings class: the AST analysis already found the default there
-    own_source = any(m.dotted.startswith(spec["import"]) for m in analyser.modules.values())
+    own_source = analyser is not None and any(
+        m.dotted.startswith(spec["import"]) for m in analyser.modules.values()
+    )
     # installed alone is not enough: it must be used (imported) or configured (launched by an MCP config)
     if (imported or configured) and not own_source:
         from gate.collect.ai.refs import fastembed_repo

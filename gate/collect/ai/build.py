@@ -5,14 +5,16 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate.collect import Inventory
 from gate.collect.ai.refs import Reference, is_commit, knowledge
-from gate.collect.ai.resolve import HubResolver
-from gate.evidence.artifacts import Artifact, to_json
 from gate.model import Component, Hash, Location, Service, Source
 from gate.purl import huggingface_purl, ref_for
+
+if TYPE_CHECKING:
+    from gate.collect.ai.resolve import HubResolver
+    from gate.evidence.artifacts import Artifact
 
 HUB = "https://huggingface.co"
 _SPDX = {
@@ -284,6 +286,8 @@ def _component(inventory: Inventory, acc: _Acc) -> Component:
         if resolved.get("license"):
             acc.licenses.add(spdx(resolved["license"]))
     if art is not None:
+        from gate.evidence.artifacts import to_json
+
         ai["details"] = to_json(art)
         md = art.details.get("metadata") or {}
         origin = md.get("general.source.huggingface.repository") or md.get("general.base_model.0.repo_url")

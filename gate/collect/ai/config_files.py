@@ -31,29 +31,6 @@ _MODEL_KEY = re.compile(
 _DATASET_KEY = re.compile(r"(?i)(^|[_.\-])dataset(_?name|_?id)?$")
 _INTERP = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-?|-)([^}]*)\}$")
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
-SKIP_NAMES = frozenset(
-    {
-        "package.json",
-        "package-lock.json",
-        "tsconfig.json",
-        "jsconfig.json",
-        "composer.json",
-        "pnpm-lock.yaml",
-        "yarn.lock",
-        "poetry.lock",
-        "uv.lock",
-        "Cargo.lock",
-        ".eslintrc.json",
-        "renovate.json",
-        "turbo.json",
-        "lerna.json",
-        ".prettierrc.json",
-        "deno.lock",
-        "pdm.lock",
-        "Pipfile.lock",
-        "server.json",
-    }
-)
 MAX_CONFIG_BYTES = 2 * 1024 * 1024
 
 
@@ -65,22 +42,6 @@ def _trigger_commands() -> frozenset[str]:
         for spec in knowledge()["implicit"].values()
         if isinstance(spec, dict) and spec.get("command")
     )
-
-
-def config_kind(path: Path) -> str | None:
-    name = path.name
-    low = name.lower()
-    if name in SKIP_NAMES or low.startswith("tsconfig"):
-        return None
-    if low.endswith((".yaml", ".yml")):
-        return "yaml"
-    if low.endswith(".toml"):
-        return "toml"
-    if low.endswith(".json") and not low.endswith((".schema.json", ".lock.json")):
-        return "json"
-    if low == ".env" or low.startswith(".env.") or low.endswith(".env"):
-        return "env"
-    return None
 
 
 def scan_config(path: Path, rel: str, kind: str) -> tuple[list[Reference], dict[str, int]]:

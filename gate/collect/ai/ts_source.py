@@ -91,17 +91,6 @@ def _query(kind: str) -> Any:
     return ts.Query(lang, patterns)
 
 
-def parser_kind(name: str) -> str | None:
-    low = name.lower()
-    if low.endswith((".ts", ".mts", ".cts")) and not low.endswith(".d.ts"):
-        return "ts"
-    if low.endswith(".tsx"):
-        return "tsx"
-    if low.endswith((".js", ".mjs", ".cjs", ".jsx")) and not low.endswith(".min.js"):
-        return "js"
-    return None
-
-
 @dataclass(frozen=True)
 class Val:
     value: str
