@@ -13,17 +13,19 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate import safeio
 from gate.collect import Inventory
 from gate.errors import InputError
-from gate.evidence.posture import configs, jsrules, pyrules, secrets
-from gate.evidence.posture.findings import Finding
 from gate.model import CollectorError, CollectorRun
+
+if TYPE_CHECKING:
+    from gate.evidence.posture.findings import Finding
 
 log = logging.getLogger(__name__)
 
+CLIENT_CONFIG_NAMES = frozenset({"mcp.json", ".mcp.json", "claude_desktop_config.json", "mcp_config.json"})
 MAX_SOURCE_BYTES = 1024 * 1024  # larger sources are generated or bundled code, not the server's own
 # A source file that mentions none of these (and holds no known credential format) cannot trigger any rule:
 # it is not parsed at all.
@@ -62,15 +64,34 @@ RELEVANT_WORDS = (
 )
 
 
+def is_config_file(path: Path, rel: str) -> str | None:
+    """The kind of deployment configuration ``path`` is (see :mod:`~gate.evidence.posture.configs`), or
+    None."""
+    name = path.name
+    if name in CLIENT_CONFIG_NAMES:
+        return "client"
+    if name == "settings.json" and rel.endswith(".vscode/settings.json"):
+        return "vscode-settings"
+    if name == "server.json":
+        return "registry"
+    return None
+
+
 def scan_source(paths: list[tuple[Path, str]]) -> tuple[list[Finding], dict[str, Any], list[CollectorError]]:
     """Run the static rules over ``(path, relative name)`` pairs. Returns findings, stats and errors."""
+    # The rule modules are imported with the first file they apply to: their import is costly.
     findings: list[Finding] = []
     errors: list[CollectorError] = []
     any_auth = False
     any_origin = False
     stats = {"python_files": 0, "js_files": 0, "lines": 0, "skipped_large": 0, "unremarkable": 0}
     for path, rel in paths:
-        kind = "python" if rel.endswith(".py") else jsrules.language_for(rel)
+        if rel.endswith(".py"):
+            kind: str | None = "python"
+        else:
+            from gate.evidence.posture import jsrules
+
+            kind = jsrules.language_for(rel)
         if kind is None or rel.endswith((".min.js", ".bundle.js")):
             continue
         try:
@@ -85,6 +106,8 @@ def scan_source(paths: list[tuple[Path, str]]) -> tuple[list[Finding], dict[str,
         except OSError as e:
             errors.append(CollectorError(f"cannot read: {e}", file=rel))
             continue
+        from gate.evidence.posture import pyrules, secrets
+
         stats["lines"] += text.count("\n") + 1
         lowered = text.lower()
         any_auth = any_auth or pyrules.has_auth(text, lowered)
@@ -97,6 +120,8 @@ def scan_source(paths: list[tuple[Path, str]]) -> tuple[list[Finding], dict[str,
                 stats["python_files"] += 1
                 findings.extend(pyrules.analyze(text, rel))
             else:
+                from gate.evidence.posture import jsrules
+
                 stats["js_files"] += 1
                 findings.extend(jsrules.analyze(text, rel, kind))
         except pyrules.Unanalysable as e:
@@ -129,8 +154,10 @@ class PostureCollector:
         config_files = 0
         for path in inventory.walk():
             rel = inventory.rel(path)
-            kind = configs.is_config_file(path, rel)
+            kind = is_config_file(path, rel)
             if kind is not None:
+                from gate.evidence.posture import configs
+
                 config_files += 1
                 config_findings.extend(configs.lint(path, rel, kind))  # InputError stops the run
             elif path.suffix.lower() in (".py", ".ts", ".tsx", ".mts", ".cts", ".js", ".mjs", ".cjs", ".jsx"):

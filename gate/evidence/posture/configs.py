@@ -18,27 +18,14 @@ from gate import safeio
 from gate.collect.launch import launch_component
 from gate.collect.node.common import parse_jsonc
 from gate.errors import InputError
-from gate.evidence.posture import secrets
+from gate.evidence.posture import is_config_file, secrets
 from gate.evidence.posture.findings import Finding
 from gate.evidence.posture.pyrules import is_remote_plain_http
 from gate.lazyre import lazy
 
-CLIENT_CONFIG_NAMES = frozenset({"mcp.json", ".mcp.json", "claude_desktop_config.json", "mcp_config.json"})
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
 SECRET_REF = lazy(r"^\$\{[^}]+\}$|^\$[A-Z_][A-Z0-9_]*$|^\{\{[^}]+\}\}$|^<[^>]+>$")
 PIPE_TO_SHELL = lazy(r"(curl|wget)\b[^|]*\|\s*(sudo\s+)?(ba|z|da)?sh\b")
-
-
-def is_config_file(path: Path, rel: str) -> str | None:
-    """The kind of configuration ``path`` is, or None."""
-    name = path.name
-    if name in CLIENT_CONFIG_NAMES:
-        return "client"
-    if name == "settings.json" and rel.endswith(".vscode/settings.json"):
-        return "vscode-settings"
-    if name == "server.json":
-        return "registry"
-    return None
 
 
 def _line_of(text: str, needle: str) -> int:
