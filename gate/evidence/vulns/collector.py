@@ -11,18 +11,22 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate import clock
-from gate.collect import Inventory
 from gate.errors import UsageError
 from gate.evidence.vulns import pipaudit
-from gate.evidence.vulns.db import Database, default_path, no_gc
-from gate.evidence.vulns.osv import SEVERITY_ORDER, Finding, Match, alias_groups, group_matches, primary_id
-from gate.evidence.vulns.source import Answer, Query, SourceError, VulnSource
-from gate.evidence.vulns.suppress import exception_for, load_vex, vex_for
+from gate.evidence.vulns.common import SEVERITY_ORDER, default_path, no_database, no_gc
 from gate.evidence.vulns.versions import UnparseableVersion, normalize_name, osv_ecosystem, parse
 from gate.model import CollectorError, CollectorRun, CollectorStatus, Component
+
+if TYPE_CHECKING:
+    from gate.collect import Inventory
+    from gate.evidence.vulns.osv import Finding, Match
+    from gate.evidence.vulns.source import Query, VulnSource
+
+# The matching modules (db, osv, source, suppress) are loaded once there is a source to match against: a
+# run without a database loads none of them.
 
 # Component types that are not packages of a registry: no vulnerability feed covers them.
 NOT_PACKAGES = frozenset(
@@ -44,6 +48,14 @@ def open_source(settings: Any) -> tuple[VulnSource | None, str | None]:
         from gate.evidence.vulns.api import DEFAULT_API, ApiSource, default_cache
 
         return ApiSource(str(settings.option("osv_api_url", DEFAULT_API)), cache_dir=default_cache()), None
+    if not db_path.exists():
+        missing = no_database(db_path)
+        if choice == "auto":
+            return None, f"{missing}; and the network is off (--network to use the OSV API)"
+        return None, missing
+    from gate.evidence.vulns.db import Database
+    from gate.evidence.vulns.source import SourceError
+
     try:
         db = Database.open(db_path)
     except SourceError as e:
@@ -72,12 +84,14 @@ class VulnCollector:
         settings = inventory.settings
         vex = []
         for f in settings.option("vex", ()) or ():
+            from gate.evidence.vulns.suppress import load_vex
+
             vex.extend(load_vex(Path(f), shown=inventory.rel(Path(f))))
 
         components = in_scope(inventory)
         unchecked: list[dict[str, Any]] = []
         not_applicable = 0
-        queries: dict[str, Query] = {}
+        wanted: dict[str, tuple[str, str, str, str, Any]] = {}  # ref -> the Query's fields
         for c in components:
             eco = osv_ecosystem(c.ecosystem, c.purl)
             if eco is None:
@@ -102,7 +116,7 @@ class VulnCollector:
             except UnparseableVersion as e:
                 unchecked.append(_unchecked(c, "unparseable-version", str(e)))
                 continue
-            queries[c.ref] = Query(eco, c.name, normalize_name(eco, c.name), c.version, parsed)
+            wanted[c.ref] = (eco, c.name, normalize_name(eco, c.name), c.version, parsed)
 
         source, why = (self._source, None) if self._source is not None else open_source(settings)
         errors: list[CollectorError] = []
@@ -110,7 +124,7 @@ class VulnCollector:
         if source is None:
             reason_missing = why or "no vulnerability source"
             for c in components:
-                if c.ref in queries:
+                if c.ref in wanted:
                     unchecked.append(_unchecked(c, "no-data", reason_missing))
             section["database"] = {"kind": "none", "status": "missing", "error": reason_missing}
             self._finish(inventory, section, unchecked, [], [], not_applicable, 0)
@@ -122,6 +136,11 @@ class VulnCollector:
                 stats={"unchecked": len(unchecked)},
             )
 
+        from gate.evidence.vulns.osv import group_matches
+        from gate.evidence.vulns.source import Answer, Query, SourceError
+        from gate.evidence.vulns.suppress import exception_for, vex_for
+
+        queries = {ref: Query(*fields) for ref, fields in wanted.items()}
         section["source"] = source.kind
         qlist = sorted(set(queries.values()), key=lambda q: (q.ecosystem, q.key, q.version_text))
         pypi = [q for q in qlist if q.ecosystem == "PyPI"]
@@ -303,6 +322,9 @@ def resolve_fix(source: VulnSource, q: Query, matches: list[Match], max_steps: i
     """pip-audit's fix resolution for the ecosystems pip-audit does not cover (npm): the smallest version
     that fixes every known vulnerability, checked again against the source after each step (an upgrade can
     bring its own advisories)."""
+    from gate.evidence.vulns.osv import alias_groups, primary_id
+    from gate.evidence.vulns.source import Query
+
     groups = alias_groups(matches)
     resolves = len(groups)
     current, current_text = q.version, q.version_text

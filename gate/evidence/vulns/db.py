@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
 import hashlib
 import json
 import mmap
@@ -34,9 +33,10 @@ from typing import Any
 
 from gate import clock
 from gate.errors import InputError
+from gate.evidence.vulns.common import default_path as default_path
+from gate.evidence.vulns.common import no_database, no_gc
 from gate.evidence.vulns.osv import affected_version_keys, match, package_keys
 from gate.evidence.vulns.source import Answer, Query, SourceError
-from gate.hashing import cache_dir
 from gate.safeio import parse_yaml
 
 MANIFEST = "manifest.json"
@@ -48,21 +48,6 @@ MAX_RECORD_BYTES = 16 * 1024 * 1024
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # a zip member's local file header (APPNOTE 4.3.7)
 MAX_ZIP_MEMBERS = 2_000_000
 MAX_ZIP_TOTAL = 8 * 1024 * 1024 * 1024
-
-
-def _shown(path: Path) -> str:
-    """A path for messages that end up in evidence: the home directory as ``~`` (no user names)."""
-    text, home = str(path), str(Path.home())
-    return "~" + text[len(home) :] if home != "/" and text.startswith(home + os.sep) else text
-
-
-def default_path() -> Path:
-    """``GATE_VULN_DB``, else ``$GATE_CACHE_DIR/vulndb``, else ``$XDG_CACHE_HOME/gate/vulndb``
-    (``~/.cache/gate/vulndb``)."""
-    env = os.environ.get("GATE_VULN_DB")
-    if env:
-        return Path(env)
-    return cache_dir() / "vulndb"
 
 
 def _parse_time(text: Any) -> dt.datetime | None:
@@ -206,23 +191,6 @@ def iter_dir_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
             yield rel, record
 
 
-@contextlib.contextmanager
-def no_gc() -> Iterator[None]:
-    """Loading and matching build many small containers and free none: cyclic GC passes over them are pure
-    cost. What was built is then frozen (moved out of the collector's generations; the records hold no
-    reference cycles, so nothing leaks), else the first collection after re-enabling scans it all."""
-    enabled = gc.isenabled()
-    if enabled:
-        gc.collect(1)  # cheap (young generations only): garbage from before is not frozen with the rest
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.freeze()
-            gc.enable()
-
-
 class Database:
     """An offline OSV database, indexed by (ecosystem, normalised package name)."""
 
@@ -250,7 +218,7 @@ class Database:
     def open(cls, path: Path) -> Database:
         """Open whichever shape ``path`` is; a missing, corrupt or half-written database is a SourceError."""
         if not path.exists():
-            raise SourceError(f"no vulnerability database at {_shown(path)} (run `gate db update`)")
+            raise SourceError(no_database(path))
         if path.is_file():
             db = cls(path, "zip")
             with no_gc():

@@ -18,9 +18,8 @@ from functools import cached_property, lru_cache
 from itertools import repeat
 from typing import Any
 
+from gate.evidence.vulns.common import SEVERITY_ORDER
 from gate.evidence.vulns.versions import SemVer, UnparseableVersion, normalize_name, parse
-
-SEVERITY_ORDER = {"critical": 4, "high": 3, "medium": 2, "low": 1, "none": 0, "unknown": -1}
 
 
 @dataclass(frozen=True)

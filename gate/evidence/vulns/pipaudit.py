@@ -22,11 +22,12 @@ import sys
 import threading
 import types
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gate.evidence.vulns.osv import alias_groups, primary_id
-from gate.evidence.vulns.source import Answer, Query, VulnSource
 from gate.evidence.vulns.versions import UnparseableVersion, normalize_name, parse
+
+if TYPE_CHECKING:
+    from gate.evidence.vulns.source import Answer, Query, VulnSource
 
 # What ``pip_audit._service/__init__.py`` re-exports from its ``interface`` module.
 SERVICE_INTERFACE = (
@@ -128,6 +129,8 @@ def _load() -> types.SimpleNamespace | None:
 def _load_once() -> types.SimpleNamespace | None:
     if installed_version() is None:
         return None
+    from gate.evidence.vulns.osv import alias_groups, primary_id
+
     _pip_api_without_running_pip()
     try:
         _interface_only("pip_audit._service", SERVICE_INTERFACE)
@@ -213,6 +216,8 @@ def describe() -> dict[str, Any]:
 
 
 def _query(name: str, version: Any) -> Query:
+    from gate.evidence.vulns.source import Query
+
     return Query("PyPI", name, normalize_name("PyPI", name), str(version), version)
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from gate.evidence.vulns.osv import Match
+if TYPE_CHECKING:
+    from gate.evidence.vulns.osv import Match
 
 
 class SourceError(Exception):
