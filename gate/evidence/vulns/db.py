@@ -24,7 +24,6 @@ import mmap
 import os
 import shutil
 import struct
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
@@ -472,6 +471,8 @@ def read_manifest(db: Path) -> dict[str, Any] | None:
 
 
 def _write_manifest(db: Path, manifest: dict[str, Any]) -> None:
+    import tempfile  # loaded by updates only: a scan never writes
+
     fd, tmp = tempfile.mkstemp(prefix=".tmp-manifest-", dir=db)
     with os.fdopen(fd, "wb") as fh:
         fh.write(json.dumps(manifest, indent=2, sort_keys=True).encode() + b"\n")
@@ -493,6 +494,8 @@ def install_zip(
     db: Path, ecosystem: str, zip_path: Path, *, url: str, sha256: str, downloaded: str, size: int
 ) -> dict[str, Any]:
     """Turn a verified ``all.zip`` into a store of ``db`` and commit it in the manifest (atomically)."""
+    import tempfile
+
     db.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-store-", dir=db))
     try:
@@ -621,6 +624,8 @@ def update(
     session: Any = None,
 ) -> dict[str, dict[str, Any]]:
     """Download and install each ecosystem's ``all.zip``; return the manifest entries written."""
+    import tempfile
+
     db.mkdir(parents=True, exist_ok=True)
     results = {}
     for eco in ecosystems:
