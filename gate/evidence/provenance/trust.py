@@ -12,7 +12,6 @@ import functools
 import hashlib
 import json
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +65,8 @@ def _parse_root(cls: Any, raw: str, label: str) -> Any:
 
 
 def _pinned_file(name: str) -> str:
-    return resources.files("gate").joinpath("data", "trust", name).read_text(encoding="utf-8")
+    # A path, not importlib.resources: importing that costs more than a provenance run with nothing to verify.
+    return (Path(__file__).resolve().parents[2] / "data" / "trust" / name).read_text(encoding="utf-8")
 
 
 @functools.lru_cache(maxsize=1)
