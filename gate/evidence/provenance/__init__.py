@@ -2,14 +2,13 @@
 OpenSSF model signing, lockfile and artifact integrity, and verification summary attestations (VSA).
 
 Every check yields one :class:`~gate.evidence.provenance.result.Verification`. The evidence collector is
-:class:`ProvenanceCollector` (imported lazily, so that ``gate verify`` does not load the collector).
+:class:`ProvenanceCollector`. Both are imported lazily: ``gate verify`` does not load the collector, and a
+project with nothing to verify does not load the result model.
 """
 
 from __future__ import annotations
 
 from typing import Any
-
-from gate.evidence.provenance.result import Verification
 
 __all__ = ["ProvenanceCollector", "Verification"]
 
@@ -19,4 +18,8 @@ def __getattr__(name: str) -> Any:
         from gate.evidence.provenance.collector import ProvenanceCollector
 
         return ProvenanceCollector
+    if name == "Verification":
+        from gate.evidence.provenance.result import Verification
+
+        return Verification
     raise AttributeError(name)

@@ -19,14 +19,11 @@ import logging
 import urllib.parse
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate.collect import Inventory
 from gate.errors import GateError, InputError, NetworkError
 from gate.evidence.provenance import trust
-from gate.evidence.provenance.artifact import Artifact
-from gate.evidence.provenance.intoto import normalize_digests
-from gate.evidence.provenance.result import Kind, Subject, Verification
 from gate.evidence.provenance.verify import (
     MODEL_SIGNATURE,
     SIDECAR_SUFFIXES,
@@ -39,6 +36,15 @@ from gate.evidence.provenance.verify import (
 from gate.hashing import hash_files_multi
 from gate.model import CollectorError, CollectorRun, Component
 from gate.safeio import parse_json, read_text
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from gate.evidence.provenance.artifact import Artifact
+    from gate.evidence.provenance.result import Kind, Verification
+
+# The result model and the artifact and in-toto helpers are loaded with the first thing to verify: a project
+# with no artifact, model signature or attestation does not load them.
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +124,49 @@ class ProvenanceCollector:
 
         found, model_dirs = self._discover(inventory)
         self._hash(found)
+        given = settings.option("attestations", ()) or ()
+        verifications: list[tuple[_Found | None, Verification]] = []
+        links: dict[str, list[Verification]] = {}
+        if found or model_dirs or given:
+            verifications, links = self._verify(inventory, found, model_dirs, given, expect, root, errors)
+
+        # PEP 740 provenance from PyPI for the locked versions (opt-in network).
+        if settings.network:
+            verifications.extend((None, v) for v in self._pypi(inventory, root, pdata, errors))
+
+        self._record(inventory, found, verifications, root, links)
+        if sbom_properties not in inventory.sbom_extensions:
+            inventory.sbom_extensions.append(sbom_properties)
+        declared = pdata.get("trusted_identities") or {}
+        if isinstance(declared, dict):
+            for c in inventory.components:
+                ids = (
+                    declared.get(c.name) or declared.get(c.ref) or (declared.get(c.purl) if c.purl else None)
+                )
+                if isinstance(ids, list):
+                    inventory.annotate(c.ref, "trusted_identities", ids)
+        stats = {"artifacts": len(found), "verifications": len(verifications)}
+        for _, v in verifications:
+            stats[v.status] = stats.get(v.status, 0) + 1
+        if errors:
+            return CollectorRun(name=self.name, status="incomplete", errors=tuple(errors), stats=stats)
+        return CollectorRun(name=self.name, status="ok", stats=stats)
+
+    def _verify(
+        self,
+        inventory: Inventory,
+        found: list[_Found],
+        model_dirs: list[tuple[Path, Path]],
+        given: Iterable[str],
+        expect: Expectation,
+        root: trust.TrustRoot,
+        errors: list[CollectorError],
+    ) -> tuple[list[tuple[_Found | None, Verification]], dict[str, list[Verification]]]:
+        """Every signature and attestation found next to the artifacts or given, verified (or reported
+        absent), and the folder verifications that cover each model file."""
+        from gate.evidence.provenance.artifact import Artifact
+        from gate.evidence.provenance.result import Subject, Verification
+
         by_sha = {f.digests.get("sha256"): f for f in found if f.digests.get("sha256")}
         verifications: list[tuple[_Found | None, Verification]] = []
         covered_models: set[str] = set()
@@ -166,8 +215,8 @@ class ProvenanceCollector:
                 )
 
         # Attestations named on the command line or in the configuration.
-        for given in settings.option("attestations", ()) or ():
-            path = Path(given)
+        for name in given:
+            path = Path(name)
             if not path.is_absolute():
                 path = (Path.cwd() / path) if path.exists() else inventory.root / path
             shown = inventory.rel(path)
@@ -204,28 +253,7 @@ class ProvenanceCollector:
                         ),
                     )
                 )
-
-        # PEP 740 provenance from PyPI for the locked versions (opt-in network).
-        if settings.network:
-            verifications.extend((None, v) for v in self._pypi(inventory, root, pdata, errors))
-
-        self._record(inventory, found, verifications, root, links)
-        if sbom_properties not in inventory.sbom_extensions:
-            inventory.sbom_extensions.append(sbom_properties)
-        declared = pdata.get("trusted_identities") or {}
-        if isinstance(declared, dict):
-            for c in inventory.components:
-                ids = (
-                    declared.get(c.name) or declared.get(c.ref) or (declared.get(c.purl) if c.purl else None)
-                )
-                if isinstance(ids, list):
-                    inventory.annotate(c.ref, "trusted_identities", ids)
-        stats = {"artifacts": len(found), "verifications": len(verifications)}
-        for _, v in verifications:
-            stats[v.status] = stats.get(v.status, 0) + 1
-        if errors:
-            return CollectorRun(name=self.name, status="incomplete", errors=tuple(errors), stats=stats)
-        return CollectorRun(name=self.name, status="ok", stats=stats)
+        return verifications, links
 
     # -- discovery -------------------------------------------------------------------------------------
 
@@ -288,6 +316,8 @@ class ProvenanceCollector:
     ) -> list[tuple[Artifact | None, _Found | None, str | None]]:
         """Which artifacts an explicit attestation file is about: by the digests it names (statement
         subjects or message digest), then by the sidecar naming convention, then the lockfile's hashes."""
+        from gate.evidence.provenance.artifact import Artifact
+
         wanted = self._named_digests(path, shown)
         out: list[tuple[Artifact | None, _Found | None, str | None]] = []
         for sha in sorted(wanted):
@@ -314,6 +344,8 @@ class ProvenanceCollector:
     @staticmethod
     def _named_digests(path: Path, shown: str) -> dict[str, str | None]:
         """sha256 -> subject name, read (not trusted) from the attestation to pick its artifact."""
+        from gate.evidence.provenance.intoto import normalize_digests
+
         out: dict[str, str | None] = {}
         try:
             text = read_text(path, shown=shown)
@@ -372,6 +404,8 @@ class ProvenanceCollector:
         root: trust.TrustRoot,
         errors: list[CollectorError],
     ) -> list[Verification]:
+        from gate.evidence.provenance.result import Subject, Verification
+
         shown = inventory.rel(path)
         try:
             return verify_file(path, artifact, root=root, shown=shown)
@@ -397,6 +431,8 @@ class ProvenanceCollector:
 
     @staticmethod
     def _lock_check(f: _Found) -> Verification:
+        from gate.evidence.provenance.result import Subject, Verification
+
         assert f.component is not None
         pinned = {h.alg.lower().replace("-", ""): h.value.lower() for h in f.component.hashes}
         shared = [a for a in pinned if a in f.digests]
@@ -429,6 +465,8 @@ class ProvenanceCollector:
         self, inventory: Inventory, root: trust.TrustRoot, pdata: dict[str, Any], errors: list[CollectorError]
     ) -> list[Verification]:
         from gate.evidence.provenance import pep740
+        from gate.evidence.provenance.artifact import Artifact
+        from gate.evidence.provenance.result import Subject, Verification
 
         publishers = pdata.get("pep740_publishers") or {}
         out: list[Verification] = []

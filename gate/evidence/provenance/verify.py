@@ -9,15 +9,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gate.errors import InputError
-from gate.evidence.provenance.result import STATUSES, Subject, Verification
 from gate.safeio import parse_json, read_text
 
 if TYPE_CHECKING:
     from gate.evidence.provenance import trust
     from gate.evidence.provenance.artifact import Artifact
+    from gate.evidence.provenance.result import Verification
 
-# The verifiers (sigstore, cryptography, pypi-attestations, model-signing: about 0.2 s of imports) are
-# loaded by the functions below when a file is actually verified, not when a project has nothing to verify.
+# The verifiers (sigstore, cryptography, pypi-attestations, model-signing: about 0.2 s of imports) and the
+# result model are loaded by the functions below when a file is actually verified, not when a project has
+# nothing to verify.
 
 # Signature/attestation files looked for next to an artifact X (in this order).
 SIDECAR_SUFFIXES = (
@@ -80,6 +81,7 @@ def verify_file(
 ) -> list[Verification]:
     """Verify every signature/attestation in ``evidence`` against ``artifact``."""
     from gate.evidence.provenance import pep740
+    from gate.evidence.provenance.result import Verification
     from gate.evidence.provenance.sigstore_bundle import check_identity, read_bundles, verify_bundle
 
     expect = expect or Expectation()
@@ -143,6 +145,8 @@ def verify_model_path(
 
 
 def absent(artifact: Artifact, kind: Any = "none") -> Verification:
+    from gate.evidence.provenance.result import Subject, Verification
+
     return Verification(
         status="absent",
         kind=kind,
@@ -155,6 +159,8 @@ def absent(artifact: Artifact, kind: Any = "none") -> Verification:
 def overall(results: list[Verification]) -> str:
     """One status for several results about the same artifact: any failure fails; else any verified
     verifies; else the most informative of the rest."""
+    from gate.evidence.provenance.result import STATUSES
+
     statuses = {v.status for v in results}
     if not statuses:
         return "absent"
