@@ -1,10 +1,14 @@
 """Model file safety: model and data files recognised by content, their header metadata, and the pickle
-scan of every pickle found inside them (by magic bytes and archive structure; never unpickled)."""
+scan of every pickle found inside them (by magic bytes and archive structure; never unpickled).
 
-from typing import Any
+The scanners (:mod:`.formats`, :mod:`.pickles`: the decompressors and picklescan) are imported on first use,
+so that :class:`ModelSignatureCollector` and a project without model files do not load them."""
 
-from gate.evidence.artifacts.formats import PICKLE_FORMATS, Artifact, analyse, sniff, to_json
-from gate.evidence.artifacts.pickles import PickleScan
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gate.evidence.artifacts.formats import PICKLE_FORMATS, Artifact, analyse, sniff, to_json
+    from gate.evidence.artifacts.pickles import PickleScan
 
 __all__ = [
     "PICKLE_FORMATS",
@@ -15,6 +19,20 @@ __all__ = [
     "sniff",
     "to_json",
 ]
+
+_FROM_FORMATS = frozenset({"PICKLE_FORMATS", "Artifact", "analyse", "sniff", "to_json"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_FORMATS:
+        from gate.evidence.artifacts import formats
+
+        return getattr(formats, name)
+    if name == "PickleScan":
+        from gate.evidence.artifacts.pickles import PickleScan
+
+        return PickleScan
+    raise AttributeError(name)
 
 
 NOT_SIGNATURES = frozenset({"lockfile-hash"})
