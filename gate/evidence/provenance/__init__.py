@@ -8,7 +8,10 @@ project with nothing to verify does not load the result model.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gate.evidence.provenance.result import Verification
 
 __all__ = ["ProvenanceCollector", "Verification"]
 

@@ -13,7 +13,6 @@ component, ``input.components[].provenance = [verification, ...]``.
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import urllib.parse
@@ -33,7 +32,6 @@ from gate.evidence.provenance.verify import (
     verify_file,
     verify_model_path,
 )
-from gate.hashing import hash_files_multi
 from gate.model import CollectorError, CollectorRun, Component
 from gate.safeio import parse_json, read_text
 
@@ -43,8 +41,8 @@ if TYPE_CHECKING:
     from gate.evidence.provenance.artifact import Artifact
     from gate.evidence.provenance.result import Kind, Verification
 
-# The result model and the artifact and in-toto helpers are loaded with the first thing to verify: a project
-# with no artifact, model signature or attestation does not load them.
+# The result model, the artifact and in-toto helpers and the hashing are loaded with the first thing to verify:
+# a project with no artifact, model signature or attestation does not load them.
 
 log = logging.getLogger(__name__)
 
@@ -303,6 +301,8 @@ class ProvenanceCollector:
     def _hash(self, found: list[_Found]) -> None:
         if not found:
             return
+        from gate.hashing import hash_files_multi
+
         digests = hash_files_multi([f.path for f in found], ("sha256", "sha512"))
         for f in found:
             f.digests = digests[f.path]
@@ -344,6 +344,8 @@ class ProvenanceCollector:
     @staticmethod
     def _named_digests(path: Path, shown: str) -> dict[str, str | None]:
         """sha256 -> subject name, read (not trusted) from the attestation to pick its artifact."""
+        import base64
+
         from gate.evidence.provenance.intoto import normalize_digests
 
         out: dict[str, str | None] = {}
