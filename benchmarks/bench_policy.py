@@ -38,7 +38,7 @@ def document(n: int) -> dict[str, Any]:
                 "direct": i % 10 == 0,
                 "scope": "dev" if i % 50 == 0 else "required",
                 "pinned": i % 41 != 0,
-                "hashes": [] if i % 13 == 0 else [{"alg": "sha256", "value": f"{i:064x}"}],
+                "hashes": {} if i % 13 == 0 else {"sha256": [f"{i:064x}"]},
                 "source": {"kind": kind, "url": f"https://git.example.com/{i}.git"}
                 if kind == "git"
                 else {"kind": "registry", "registry": "https://pypi.org/simple"},

@@ -40,6 +40,18 @@ class Hash:
         return {"alg": self.alg, "value": self.value}
 
 
+def hashes_json(hashes: tuple[Hash, ...] | list[Hash]) -> dict[str, list[str]]:
+    """Digests as the evidence document holds them: algorithm -> values, in the order found (a uv.lock
+    package has one sha256 per wheel and sdist). One node per digest instead of an object each: the policy
+    engine's cost of reading its input grows with the number of nodes, and digests were most of them."""
+    out: dict[str, list[str]] = {}
+    for h in hashes:
+        values = out.setdefault(h.alg, [])
+        if h.value not in values:
+            values.append(h.value)
+    return dict(sorted(out.items()))
+
+
 @dataclass(frozen=True)
 class Source:
     """Where a component comes from."""
@@ -94,7 +106,7 @@ class Component:
             "direct": self.direct,
             "scope": self.scope,
             "pinned": self.pinned,
-            "hashes": [h.to_json() for h in self.hashes],
+            "hashes": hashes_json(self.hashes),
             "source": self.source.to_json(),
             "locations": [loc.to_json() for loc in self.locations],
             "projects": list(self.projects),

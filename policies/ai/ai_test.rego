@@ -18,7 +18,7 @@ _e(overrides) := object.union(
 		"env_override": null,
 		"format": "pytorch",
 		"pickle_based": true,
-		"hashes": [],
+		"hashes": {},
 		"licenses": [],
 		"signature": null,
 		"pickle_scan": {"status": "clean", "dangerous": [], "suspicious": [], "errors": []},

@@ -4,30 +4,30 @@ import rego.v1
 
 import data.gate.rules.deps
 
-_component(overrides) := object.union(
-	{
-		"ref": "pkg:pypi/httpx@0.28.1",
-		"name": "httpx",
-		"version": "0.28.1",
-		"type": "library",
-		"ecosystem": "pypi",
-		"scope": "required",
-		"pinned": true,
-		"hashes": [{"alg": "sha256", "value": "d909fcccc110f8c7faf814ca82a9a4d816bc5a6dbfea25d6591d6985b8ba59ad"}],
-		"source": {"kind": "registry", "registry": "https://pypi.org/simple"},
-		"locations": [{"file": "uv.lock", "line": 42}],
-	},
-	overrides,
-)
+# Overrides replace whole keys in both engines (object.union merges nested objects in OPA, not in regopy).
+_component(overrides) := object.union(object.remove(_defaults, object.keys(overrides)), overrides)
+
+_defaults := {
+	"ref": "pkg:pypi/httpx@0.28.1",
+	"name": "httpx",
+	"version": "0.28.1",
+	"type": "library",
+	"ecosystem": "pypi",
+	"scope": "required",
+	"pinned": true,
+	"hashes": {"sha256": ["d909fcccc110f8c7faf814ca82a9a4d816bc5a6dbfea25d6591d6985b8ba59ad"]},
+	"source": {"kind": "registry", "registry": "https://pypi.org/simple"},
+	"locations": [{"file": "uv.lock", "line": 42}],
+}
 
 _doc := {
 	"components": [
 		_component({}),
-		_component({"ref": "pkg:pypi/anyio", "name": "anyio", "version": ">=4", "pinned": false, "hashes": [], "locations": [{"file": "requirements.txt", "line": 3}]}),
+		_component({"ref": "pkg:pypi/anyio", "name": "anyio", "version": ">=4", "pinned": false, "hashes": {}, "locations": [{"file": "requirements.txt", "line": 3}]}),
 		_component({"ref": "pkg:pypi/pytest", "name": "pytest", "scope": "dev", "pinned": false}),
-		_component({"ref": "pkg:pypi/idna@3.10", "name": "idna", "hashes": [], "locations": [{"file": "uv.lock", "line": 80}]}),
-		_component({"ref": "gate:abc", "name": "mylib", "source": {"kind": "git", "url": "https://github.com/acme/mylib.git"}, "hashes": []}),
-		_component({"ref": "gate:def", "name": "localpkg", "source": {"kind": "path", "url": "../localpkg"}, "hashes": []}),
+		_component({"ref": "pkg:pypi/idna@3.10", "name": "idna", "hashes": {}, "locations": [{"file": "uv.lock", "line": 80}]}),
+		_component({"ref": "gate:abc", "name": "mylib", "source": {"kind": "git", "url": "https://github.com/acme/mylib.git"}, "hashes": {}}),
+		_component({"ref": "gate:def", "name": "localpkg", "source": {"kind": "path", "url": "../localpkg"}, "hashes": {}}),
 	],
 	"manifests": [
 		{"path": "pyproject.toml", "kind": "pyproject", "project": "pkg:pypi/server", "lockfile": "uv.lock"},

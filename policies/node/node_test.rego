@@ -4,21 +4,21 @@ import rego.v1
 
 import data.gate.rules.node
 
-_component(overrides) := object.union(
-	{
-		"ref": "pkg:npm/debug@4.3.4",
-		"name": "debug",
-		"version": "4.3.4",
-		"type": "library",
-		"ecosystem": "npm",
-		"scope": "required",
-		"pinned": true,
-		"hashes": [{"alg": "sha512", "value": "3d1585"}],
-		"source": {"kind": "registry", "registry": "https://registry.npmjs.org", "url": "https://registry.npmjs.org/debug/-/debug-4.3.4.tgz"},
-		"locations": [{"file": "package-lock.json", "line": 30}],
-	},
-	overrides,
-)
+# Overrides replace whole keys in both engines (object.union merges nested objects in OPA, not in regopy).
+_component(overrides) := object.union(object.remove(_defaults, object.keys(overrides)), overrides)
+
+_defaults := {
+	"ref": "pkg:npm/debug@4.3.4",
+	"name": "debug",
+	"version": "4.3.4",
+	"type": "library",
+	"ecosystem": "npm",
+	"scope": "required",
+	"pinned": true,
+	"hashes": {"sha512": ["3d1585"]},
+	"source": {"kind": "registry", "registry": "https://registry.npmjs.org", "url": "https://registry.npmjs.org/debug/-/debug-4.3.4.tgz"},
+	"locations": [{"file": "package-lock.json", "line": 30}],
+}
 
 _launch(server, command, pinned) := {
 	"command": command,
@@ -37,11 +37,11 @@ _doc := {
 		_component({"ref": "pkg:npm/sharp@0.33.0", "name": "sharp", "version": "0.33.0", "install_script": true}),
 		_component({"ref": "pkg:npm/evil@1.0.0", "name": "evil", "version": "1.0.0", "source": {"kind": "registry", "registry": "https://registry.npmjs.org.evil.example"}}),
 		_component({"ref": "pkg:npm/mirror@1.0.0", "name": "mirror", "version": "1.0.0", "source": {"kind": "registry", "registry": "https://npm.internal.example/api/npm/"}}),
-		_component({"ref": "pkg:npm/tarball@1.0.0?download_url=x", "name": "tarball", "version": "1.0.0", "hashes": [], "integrity_missing": true, "source": {"kind": "url", "url": "https://files.example/tarball-1.0.0.tgz"}}),
+		_component({"ref": "pkg:npm/tarball@1.0.0?download_url=x", "name": "tarball", "version": "1.0.0", "hashes": {}, "integrity_missing": true, "source": {"kind": "url", "url": "https://files.example/tarball-1.0.0.tgz"}}),
 		_component({"ref": "pkg:npm/devonly@1.0.0", "name": "devonly", "scope": "dev", "source": {"kind": "registry", "registry": "https://evil.example"}}),
 		_component({"ref": "pkg:npm/yarned@1.0.0", "name": "yarned", "source": {"kind": "registry", "registry": "https://registry.yarnpkg.com/"}}),
-		_component({"ref": "pkg:npm/nohash@1.0.0", "name": "nohash", "hashes": [], "integrity_missing": true}),
-		_component({"ref": "pkg:npm/walked@1.0.0", "name": "walked", "hashes": [], "integrity_missing": true, "installed": true, "source": {"kind": "url", "url": "https://files.example/w.tgz"}}),
+		_component({"ref": "pkg:npm/nohash@1.0.0", "name": "nohash", "hashes": {}, "integrity_missing": true}),
+		_component({"ref": "pkg:npm/walked@1.0.0", "name": "walked", "hashes": {}, "integrity_missing": true, "installed": true, "source": {"kind": "url", "url": "https://files.example/w.tgz"}}),
 		_component({"ref": "pkg:npm/mcp-remote", "name": "mcp-remote", "version": null, "type": "application", "pinned": false, "launch": _launch("remote", "npx -y mcp-remote@latest", false)}),
 		_component({"ref": "pkg:npm/%40modelcontextprotocol/server-filesystem@2025.8.21", "name": "@modelcontextprotocol/server-filesystem", "type": "application", "launch": _launch("fs", "npx -y @modelcontextprotocol/server-filesystem@2025.8.21", true)}),
 		_component({"ref": "pkg:docker/github/github-mcp-server@v1.0", "name": "github/github-mcp-server", "ecosystem": "docker", "type": "application", "pinned": false, "source": {"kind": "registry", "registry": "ghcr.io"}, "launch": _launch("gh", "docker run -i ghcr.io/github/github-mcp-server:v1.0", false)}),

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from gate.collect import Inventory
 from gate.collect.ai.refs import Reference, is_commit, knowledge
-from gate.model import Component, Hash, Location, Service, Source
+from gate.model import Component, Hash, Location, Service, Source, hashes_json
 from gate.purl import huggingface_purl, ref_for
 
 if TYPE_CHECKING:
@@ -208,7 +208,7 @@ def build(
             "pinned": None,
             "env_override": None,
             "format": None,
-            "hashes": [],
+            "hashes": {},
             "risks": [],
         }
         for p in problems
@@ -408,7 +408,7 @@ def _section_entry(c: Component) -> dict[str, Any]:
         "env_override": ai["env_override"],
         "format": ai["format"],
         "pickle_based": ai["pickle_based"],
-        "hashes": [h.to_json() for h in c.hashes],
+        "hashes": hashes_json(c.hashes),
         "licenses": list(c.licenses),
         "signature": None,
         "pickle_scan": ai["pickle_scan"],
@@ -444,7 +444,7 @@ def _service_entry(s: Service) -> dict[str, Any]:
         "env_override": None,
         "format": None,
         "pickle_based": False,
-        "hashes": [],
+        "hashes": {},
         "licenses": [],
         "signature": None,
         "pickle_scan": None,

@@ -110,7 +110,7 @@ def test_ai_section_is_flat_and_complete() -> None:
     head = next(e for e in section if e["name"] == "models/head.pt")
     assert head["format"] == "pytorch" and head["pickle_based"]
     assert head["pickle_scan"]["status"] == "clean"
-    assert head["hashes"] and head["hashes"][0]["alg"] == "sha256"
+    assert list(head["hashes"]) == ["sha256"] and len(head["hashes"]["sha256"][0]) == 64
     assert {"file": "app/local.py", "line": 14, "symbol": "torch.load"} in head["locations"]
     joblib = next(e for e in section if e["name"] == "models/classifier.joblib")
     assert joblib["pickle_scan"]["suspicious"] == ["sklearn.linear_model._logistic.LogisticRegression"]
