@@ -40,10 +40,17 @@ class Hash:
         return {"alg": self.alg, "value": self.value}
 
 
+def hash_key(h: Hash) -> tuple[str, str]:
+    """Sort key of digests, the order of ``Hash`` itself: ``sorted(hashes, key=hash_key)`` compares plain
+    tuples instead of calling the dataclass's ``__lt__`` (a uv.lock has thousands of digests)."""
+    return (h.alg, h.value)
+
+
 def hashes_json(hashes: tuple[Hash, ...] | list[Hash]) -> dict[str, list[str]]:
-    """Digests as the evidence document holds them: algorithm -> values, in the order found (a uv.lock
-    package has one sha256 per wheel and sdist). One node per digest instead of an object each: the policy
-    engine's cost of reading its input grows with the number of nodes, and digests were most of them."""
+    """Digests as the evidence document holds them: algorithm -> values, in the component's order (sorted;
+    a uv.lock package has one sha256 per wheel and sdist). One node per digest instead of an object each:
+    the policy engine's cost of reading its input grows with the number of nodes, and digests were most of
+    them."""
     out: dict[str, list[str]] = {}
     for h in hashes:
         values = out.setdefault(h.alg, [])

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from gate.collect import Collector, Inventory, Settings
 from gate.errors import GateError
-from gate.model import CollectorError, CollectorRun, Component
+from gate.model import CollectorError, CollectorRun, Component, hash_key
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -116,7 +116,7 @@ def merge_duplicates(components: list[Component]) -> list[Component]:
             direct=prev.direct or c.direct,
             scope=prev.scope if rank.get(prev.scope, 9) <= rank.get(c.scope, 9) else c.scope,
             pinned=prev.pinned and c.pinned,
-            hashes=tuple(sorted(set(prev.hashes) | set(c.hashes))),
+            hashes=tuple(sorted(set(prev.hashes) | set(c.hashes), key=hash_key)),
             locations=tuple(sorted(set(prev.locations) | set(c.locations))),
             projects=tuple(sorted(set(prev.projects) | set(c.projects))),
             dependencies=tuple(sorted(set(prev.dependencies) | set(c.dependencies))),

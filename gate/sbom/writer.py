@@ -36,7 +36,7 @@ from gate.clock import now
 from gate.collect import Inventory
 from gate.document import in_scope
 from gate.errors import GateError
-from gate.model import Component, Hash, Location, Project, Service
+from gate.model import Component, Hash, Location, Project, Service, hash_key
 
 _HASH_ALGS = {
     "md5": HashAlgorithm.MD5,
@@ -67,7 +67,7 @@ class SbomError(GateError):
 
 def _hashes(hashes: Iterable[Hash]) -> list[HashType]:
     out = []
-    for h in sorted(set(hashes)):
+    for h in sorted(set(hashes), key=hash_key):
         alg = _HASH_ALGS.get(h.alg.lower())
         if alg is not None:
             out.append(HashType(alg=alg, content=h.value.lower()))

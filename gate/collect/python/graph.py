@@ -20,7 +20,7 @@ from typing import Any
 
 from gate.collect.python.markers import EnvironmentGrid
 from gate.errors import InputError
-from gate.model import Component, Hash, Location, Source
+from gate.model import Component, Hash, Location, Source, hash_key
 from gate.purl import normalize_python_name, pypi_purl, ref_for
 
 
@@ -262,7 +262,7 @@ def build_components(
                 direct=pkg.key in direct,
                 scope=scope,  # type: ignore[arg-type]
                 pinned=pkg.pinned,
-                hashes=tuple(sorted(set(pkg.hashes))),
+                hashes=tuple(sorted(set(pkg.hashes), key=hash_key)),
                 source=pkg.source,
                 locations=(Location(pkg.file or graph.file, pkg.line),),
                 projects=(project_ref,),
@@ -282,6 +282,7 @@ def table(parent: Any, key: str) -> dict[str, Any]:
 
 
 _HEX = re.compile(r"[0-9a-f]+")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 _VALID_NAME = re.compile(r"^([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$")
 _HEX_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64, "sha384": 96, "sha512": 128, "blake2b": 128}
 MAX_REQUIREMENT_CHARS = 8192
@@ -293,6 +294,8 @@ def parse_hash(value: Any) -> Hash | None:
     not hex: a truncated or corrupted digest) -> None."""
     if not isinstance(value, str) or ":" not in value:
         return None
+    if len(value) == 71 and value.startswith("sha256:") and _HEX64.fullmatch(value, 7):
+        return Hash("sha256", value[7:])  # the usual form, already normal
     alg, _, digest = value.partition(":")
     alg = alg.strip().lower().replace("-", "")
     digest = digest.strip().lower()
