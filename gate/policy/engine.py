@@ -130,17 +130,30 @@ def _scrubbed_env() -> dict[str, str]:
     return env
 
 
-def _limiter(limits: Limits) -> Any:
+def _rlimits(limits: Limits) -> list[tuple[int, tuple[int, int]]]:
     # No RLIMIT_AS: regopy's allocator (snmalloc) reserves 256 GB of address space up front and aborts under
     # any address-space or data limit. Memory is bounded by the resident-set watchdog in run_limited().
+    cpu = int(limits.timeout) + 5
+    out = limits.output_mb * 1024 * 1024
+    return [
+        (resource.RLIMIT_CPU, (cpu, cpu + 5)),
+        (resource.RLIMIT_FSIZE, (out, out)),
+        (resource.RLIMIT_CORE, (0, 0)),
+    ]
+
+
+def _limiter(limits: Limits) -> Any:
     def apply() -> None:
-        cpu = int(limits.timeout) + 5
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
-        out = limits.output_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_FSIZE, (out, out))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        for which, value in _rlimits(limits):
+            resource.setrlimit(which, value)
 
     return apply
+
+
+# Where the parent can set a child's limits (Linux), the child starts without a preexec function, which
+# lets subprocess use vfork: 0.5 ms instead of 4.5 ms to start a worker from a 50 MB gate process. The
+# limits are in place before the child has finished starting its interpreter, long before any policy runs.
+_PRLIMIT = hasattr(resource, "prlimit")
 
 
 @dataclass
@@ -234,7 +247,7 @@ class LimitedProcess:
                 stdout=self._fout,
                 stderr=self._ferr,
                 env=env if env is not None else _scrubbed_env(),
-                preexec_fn=_limiter(limits),
+                preexec_fn=None if _PRLIMIT else _limiter(limits),
                 start_new_session=True,
                 cwd=tempfile.gettempdir(),
             )
@@ -244,6 +257,16 @@ class LimitedProcess:
         finally:
             if fin is not subprocess.PIPE:
                 fin.close()
+        if _PRLIMIT:
+            try:
+                for which, value in _rlimits(limits):
+                    resource.prlimit(self.proc.pid, which, value)
+            except ProcessLookupError:
+                pass  # it has exited already: wait() reports how
+            except OSError as e:  # never run a policy without its limits
+                _kill(self.proc)
+                self._close()
+                raise PolicyError(f"{what}: cannot set its resource limits: {e.strerror or e}") from e
         if isinstance(stdin, Feeder):
             stdin.attach(self.proc.stdin)
         self._failure: list[str] = []

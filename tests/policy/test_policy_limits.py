@@ -4,6 +4,8 @@ pass."""
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -87,6 +89,22 @@ def test_worker_environment_is_scrubbed(monkeypatch):
         "HOME",
         "SOURCE_DATE_EPOCH",
     }
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_worker_runs_under_its_cpu_output_and_core_limits():
+    from gate.policy.engine import LimitedProcess
+
+    limits = Limits(timeout=7, memory_mb=512, output_mb=3)
+    proc = LimitedProcess([sys.executable, "-c", "import time; time.sleep(5)"], b"", limits, "test")
+    try:
+        text = Path(f"/proc/{proc.proc.pid}/limits").read_text()
+    finally:
+        proc.kill()
+    table = {line[:26].strip(): line[26:].split()[:2] for line in text.splitlines()[1:]}
+    assert table["Max cpu time"] == ["12", "17"]
+    assert table["Max file size"] == [str(3 * 1024 * 1024)] * 2
+    assert table["Max core file size"] == ["0", "0"]
 
 
 def test_cli_exits_2_on_a_runaway_policy(tmp_path, make_document, monkeypatch):
