@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gate.collect import Inventory
-from gate.collect.python import installed, poetrylock, pylock, pyproject, requirements, uvlock
+from gate.collect.python import pyproject, uvlock  # the other readers load with their first file
 from gate.collect.python.graph import (
     LockGraph,
     Package,
@@ -179,6 +179,8 @@ class PythonCollector:
                 direct = None
                 uv_graph = (graph, shown)
             elif lock.name == "poetry.lock":
+                from gate.collect.python import poetrylock
+
                 graph, meta = poetrylock.parse(text, shown)
                 if isinstance(meta.get("content-hash"), str):
                     self._content_hashes[shown] = meta["content-hash"]
@@ -190,6 +192,8 @@ class PythonCollector:
                     poetrylock.flat_scopes_from_groups(graph)
                 direct = pp.declared_names() if pp else set()
             else:
+                from gate.collect.python import pylock
+
                 graph = pylock.parse(text, shown)
                 direct = pp.declared_names() if pp else (direct_keys(graph) if graph.has_edges else set())
             counts[graph.kind] = counts.get(graph.kind, 0) + 1
@@ -220,6 +224,8 @@ class PythonCollector:
         lockfiles.extend(Lockfile(path=p, kind=k, project=ref, packages=n) for p, k, n in locked)
         pinned_requirements: list[str] = []
         for req_path in sorted(folder.requirements):
+            from gate.collect.python import requirements
+
             result = requirements.parse(req_path, base_dir(inventory), project_dir=folder.path)
             counts["requirements"] = counts.get("requirements", 0) + 1
             errors.extend(CollectorError(msg, f, line) for msg, f, line in result.errors)
@@ -307,6 +313,8 @@ class PythonCollector:
     ) -> tuple[Project, list[Component]]:
         env = env.resolve()
         inside = _rel(inventory, env)
+        from gate.collect.python import installed
+
         shown = inside if not Path(inside).is_absolute() else env.name
         graph, files = installed.parse(env, shown)
         counts["python-env"] = 1
