@@ -1,8 +1,10 @@
 """Model file safety: model and data files recognised by content, their header metadata, and the pickle
 scan of every pickle found inside them (by magic bytes and archive structure; never unpickled).
 
-The scanners (:mod:`.formats`, :mod:`.pickles`: the decompressors and picklescan) are imported on first use,
-so that :class:`ModelSignatureCollector` and a project without model files do not load them."""
+The readers (:mod:`.formats`) are imported on first use, so that :class:`ModelSignatureCollector` does not
+load them; :func:`sniff` itself is light (it runs on every file that is not known text), and the scanners
+(:mod:`.pickles` and picklescan, :mod:`zipfile`, the decompressors) are loaded only by the readers of the
+archives and pickles that need them, so that a project without model files does not load them."""
 
 from typing import TYPE_CHECKING, Any
 

@@ -4,31 +4,32 @@ decompressed sizes are checked against limits and against the file's real size b
 a forged header or an archive bomb is a finding, not a hang or an out-of-memory.
 
 Nothing here unpickles anything: pickles are handed, as bytes, to :mod:`gate.evidence.artifacts.pickles`.
+
+:func:`sniff` runs on every file of the target that is not known text (``LICENSE``, ``Dockerfile``, images),
+so the decompressors, :mod:`zipfile`, :mod:`pickletools` and the pickle scanner are imported by the
+readers that open archives and pickles, not with this module.
 """
 
 from __future__ import annotations
 
 import ast
-import bz2
-import gzip
+import functools
 import io
 import json
-import lzma
-import pickletools
 import re
 import struct
-import zipfile
-import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, cast
-
-from picklescan.relaxed_zipfile import RelaxedZipFile
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from gate.errors import InputError
-from gate.evidence.artifacts.pickles import PickleScan, merge_scans, scan_pickle_bytes, scan_pickle_stream
 from gate.safeio import parse_json
+
+if TYPE_CHECKING:
+    import zipfile
+
+    from gate.evidence.artifacts.pickles import PickleScan
 
 MiB = 1024 * 1024
 SAFETENSORS_MAX_HEADER = (
@@ -113,7 +114,12 @@ GGML_TYPES = {
 }
 
 
-_PICKLE_OPCODES = frozenset(op.code.encode("latin-1") for op in pickletools.opcodes if op.proto <= 1)
+@functools.cache
+def _pickle_opcodes() -> frozenset[bytes]:
+    """The opcodes a protocol 0/1 pickle can start with."""
+    import pickletools
+
+    return frozenset(op.code.encode("latin-1") for op in pickletools.opcodes if op.proto <= 1)
 
 
 class Hostile(Exception):
@@ -161,13 +167,15 @@ def sniff(path: Path, head: bytes) -> str | None:
         return "compressed"
     if name.endswith(".onnx") and head[:1] == b"\x08":
         return "onnx"
-    if name.endswith(PICKLE_EXTS) and head[:1] and head[:1] in _PICKLE_OPCODES and _opcodes_ok(path):
+    if name.endswith(PICKLE_EXTS) and head[:1] and head[:1] in _pickle_opcodes() and _opcodes_ok(path):
         return "pickle"
     return None
 
 
 def _opcodes_ok(path: Path) -> bool:
     """A protocol 0/1 pickle has no magic: accept it when its first opcodes disassemble."""
+    import pickletools
+
     try:
         with path.open("rb") as fh:
             data = fh.read(65536)
@@ -204,10 +212,14 @@ def analyse(path: Path, rel: str, fmt: str) -> Artifact:
             elif fmt == "hdf5":
                 art.format, art.details = _hdf5(fh, size)
             elif fmt == "pytorch-legacy":
+                from gate.evidence.artifacts.pickles import scan_pickle_stream
+
                 # a few small pickles, then raw tensor storage: scan through a window that ends at the limit
                 window = cast(IO[bytes], _Window(fh, MAX_PICKLE_BYTES))
                 art.pickle_scan = scan_pickle_stream(window, rel, torch_legacy=True)
             elif fmt == "pickle":
+                from gate.evidence.artifacts.pickles import scan_pickle_stream
+
                 if size > MAX_PICKLE_BYTES:
                     raise Hostile(
                         f"pickle of {size / MiB:.0f} MiB exceeds the {MAX_PICKLE_BYTES // MiB} MiB "
@@ -219,11 +231,15 @@ def analyse(path: Path, rel: str, fmt: str) -> Artifact:
                     art.format = "joblib"
                 art.pickle_scan = scan_pickle_stream(fh, rel)
             elif fmt == "compressed":
+                from gate.evidence.artifacts.pickles import scan_pickle_bytes
+
                 data = _decompress(fh, path.name)
                 art.format = "joblib" if path.name.lower().endswith(".joblib") else "pickle"
                 art.details = {"compressed": True, "decompressed_size": len(data)}
                 art.pickle_scan = scan_pickle_bytes(data, rel)
             elif fmt == "7z":
+                from gate.evidence.artifacts.pickles import PickleScan
+
                 art.pickle_scan = PickleScan(
                     status="error", errors=["7z archives are not scanned (contents unknown)"]
                 )
@@ -231,11 +247,23 @@ def analyse(path: Path, rel: str, fmt: str) -> Artifact:
         art.problems.append(str(e))
     except InputError as e:
         art.problems.append(e.message)
-    except (OSError, ValueError, struct.error, EOFError, zipfile.BadZipFile, lzma.LZMAError, zlib.error) as e:
+    except _unreadable() as e:  # evaluated only when something was raised
         art.problems.append(f"unreadable {fmt}: {type(e).__name__}: {e}")
     if art.problems and art.format in PICKLE_FORMATS | {"zip"} and art.pickle_scan is None:
+        from gate.evidence.artifacts.pickles import PickleScan
+
         art.pickle_scan = PickleScan(status="error", errors=list(art.problems))
     return art
+
+
+def _unreadable() -> tuple[type[Exception], ...]:
+    """What reading a damaged file raises besides :class:`Hostile`: a file is reported unreadable on these.
+    A function, so that the archive and decompression modules are imported only once something failed."""
+    import lzma
+    import zipfile
+    import zlib
+
+    return (OSError, ValueError, struct.error, EOFError, zipfile.BadZipFile, lzma.LZMAError, zlib.error)
 
 
 # -- safetensors ------------------------------------------------------------------------------------
@@ -560,17 +588,24 @@ def _npy(fh: IO[bytes], size: int, label: str) -> tuple[dict[str, Any], PickleSc
         remaining = size - fh.tell()
         if remaining > MAX_PICKLE_BYTES:
             raise Hostile("NumPy object array too large to scan")
+        from gate.evidence.artifacts.pickles import scan_pickle_bytes
+
         return details, scan_pickle_bytes(fh.read(remaining), label)
     return details, None
 
 
 # -- archives -----------------------------------------------------------------------------------------
-# What reading one member of a damaged or hostile archive can raise (unsupported compression, encrypted
-# member, bad CRC, truncation): the member is reported, the rest of the archive is still read.
-_MEMBER_ERRORS = (NotImplementedError, RuntimeError, zipfile.BadZipFile, OSError, EOFError, zlib.error)
-
-
 def _zip(fh: IO[bytes], size: int, label: str, name: str) -> tuple[str, dict[str, Any], PickleScan | None]:
+    import zipfile
+    import zlib
+
+    from picklescan.relaxed_zipfile import RelaxedZipFile
+
+    from gate.evidence.artifacts.pickles import PickleScan, merge_scans, scan_pickle_bytes
+
+    # What reading one member of a damaged or hostile archive can raise (unsupported compression, encrypted
+    # member, bad CRC, truncation): the member is reported, the rest of the archive is still read.
+    member_errors = (NotImplementedError, RuntimeError, zipfile.BadZipFile, OSError, EOFError, zlib.error)
     try:
         zf = RelaxedZipFile(fh)
     except zipfile.BadZipFile as e:
@@ -615,7 +650,7 @@ def _zip(fh: IO[bytes], size: int, label: str, name: str) -> tuple[str, dict[str
             try:
                 with zf.open(info) as member:
                     head = member.read(16)
-            except _MEMBER_ERRORS as e:
+            except member_errors as e:
                 problems.append(f"{info.filename}: cannot be read: {e}")
                 continue
             is_npy = head.startswith(b"\x93NUMPY")
@@ -624,7 +659,7 @@ def _zip(fh: IO[bytes], size: int, label: str, name: str) -> tuple[str, dict[str
                 continue
             try:
                 data = _bounded_member(zf, info)
-            except _MEMBER_ERRORS as e:
+            except member_errors as e:
                 problems.append(f"{info.filename}: cannot be read: {e}")
                 continue
             member_label = f"{label}:{info.filename}"
@@ -662,12 +697,20 @@ def _decompress(fh: IO[bytes], name: str) -> bytes:
     fh.seek(0)
     stream: Any
     if head.startswith(b"\x1f\x8b"):
+        import gzip
+
         stream = gzip.GzipFile(fileobj=fh)
     elif head.startswith(b"BZh"):
+        import bz2
+
         stream = bz2.BZ2File(fh)
     elif head.startswith(b"\xfd7zXZ\x00"):
+        import lzma
+
         stream = lzma.LZMAFile(fh)  # noqa: SIM115 - closed by the with below
     else:
+        import zlib
+
         # joblib's own zlib container: "ZF" + length, or raw zlib
         d = zlib.decompressobj()
         out = bytearray()
