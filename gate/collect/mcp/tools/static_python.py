@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import ast
 import datetime as _dt
-import decimal
 import enum
+import functools
 import inspect
 import json
 import logging
 import pathlib
 import typing
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,17 +44,28 @@ DECORATORS = {"tool": "tool", "prompt": "prompt", "resource": "resource"}
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
 MAX_DECLARATIONS = 2000  # per file; building a schema costs the SDK a few milliseconds each
 
-_SIMPLE: dict[str, Any] = {
-    "int": int, "str": str, "float": float, "bool": bool, "bytes": bytes, "None": None, "object": object,
-    "list": list, "dict": dict, "tuple": tuple, "set": set, "frozenset": frozenset,
-    "Any": Any, "List": list, "Dict": dict, "Tuple": tuple, "Set": set, "FrozenSet": frozenset,
-    "Sequence": typing.Sequence, "Mapping": typing.Mapping, "Iterable": typing.Iterable,
-    "MutableMapping": typing.MutableMapping, "MutableSequence": typing.MutableSequence,
-    "Optional": typing.Optional, "Union": typing.Union, "Literal": typing.Literal, "Annotated": typing.Annotated,
-    "datetime": _dt.datetime, "date": _dt.date, "time": _dt.time, "timedelta": _dt.timedelta,
-    "UUID": uuid.UUID, "Path": pathlib.Path, "Decimal": decimal.Decimal,
-    "NotRequired": typing.NotRequired, "Required": typing.Required,
-}  # fmt: skip
+
+@functools.cache
+def _simple() -> dict[str, Any]:
+    """Names an annotation resolves to directly. Built with the first annotation resolved: uuid and decimal
+    are imported for it, and Python sources that declare no tools never need them."""
+    import decimal
+    import uuid
+
+    return {
+        "int": int, "str": str, "float": float, "bool": bool, "bytes": bytes, "None": None, "object": object,
+        "list": list, "dict": dict, "tuple": tuple, "set": set, "frozenset": frozenset,
+        "Any": Any, "List": list, "Dict": dict, "Tuple": tuple, "Set": set, "FrozenSet": frozenset,
+        "Sequence": typing.Sequence, "Mapping": typing.Mapping, "Iterable": typing.Iterable,
+        "MutableMapping": typing.MutableMapping, "MutableSequence": typing.MutableSequence,
+        "Optional": typing.Optional, "Union": typing.Union, "Literal": typing.Literal,
+        "Annotated": typing.Annotated,
+        "datetime": _dt.datetime, "date": _dt.date, "time": _dt.time, "timedelta": _dt.timedelta,
+        "UUID": uuid.UUID, "Path": pathlib.Path, "Decimal": decimal.Decimal,
+        "NotRequired": typing.NotRequired, "Required": typing.Required,
+    }  # fmt: skip
+
+
 _PYDANTIC_TYPES = ("AnyUrl", "HttpUrl", "AnyHttpUrl", "FileUrl", "PositiveInt", "NegativeInt", "NonNegativeInt",
                    "NonPositiveInt", "PositiveFloat", "NonNegativeFloat", "SecretStr", "StrictStr", "StrictInt",
                    "StrictBool", "StrictFloat", "EmailStr", "IPvAnyAddress", "Json")  # fmt: skip
@@ -224,8 +234,9 @@ def _resolve(node: ast.AST | None, mod: _Module, depth: int = 0) -> Any:
             return _resolve(inner, mod, depth + 1)
         raise _Unresolved(repr(node.value))
     if isinstance(node, ast.Name):
-        if node.id in _SIMPLE:
-            return _SIMPLE[node.id]
+        simple = _simple()
+        if node.id in simple:
+            return simple[node.id]
         if node.id in mod.classes:
             return _build_class(node.id, mod, depth)
         if node.id in _PYDANTIC_TYPES:
@@ -233,8 +244,8 @@ def _resolve(node: ast.AST | None, mod: _Module, depth: int = 0) -> Any:
         raise _Unresolved(node.id)
     if isinstance(node, ast.Attribute):
         base = ast.unparse(node.value)
-        if base in _MODULE_PREFIXES and node.attr in _SIMPLE:
-            return _SIMPLE[node.attr]
+        if base in _MODULE_PREFIXES and node.attr in _simple():
+            return _simple()[node.attr]
         if base == "pydantic" and node.attr in _PYDANTIC_TYPES:
             return _pydantic_type(node.attr)
         raise _Unresolved(ast.unparse(node))
