@@ -15,7 +15,6 @@ import json
 import os
 import threading
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -170,6 +169,9 @@ def hash_files_multi(
         if n == 1:
             results = [_digest_stream(p, algs) for p, _ in todo]
         else:
+            # imported here: most importers want cache_dir or one file's digest, not a thread pool
+            from concurrent.futures import ThreadPoolExecutor
+
             # Largest files first so that one big file does not start last and serialise the tail.
             order = sorted(range(len(todo)), key=lambda i: -os.stat(todo[i][0]).st_size)
             with ThreadPoolExecutor(max_workers=n, thread_name_prefix="gate-hash") as pool:
