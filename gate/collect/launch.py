@@ -22,7 +22,6 @@ from packageurl import PackageURL
 
 from gate import safeio
 from gate.collect import Inventory
-from gate.collect.node.common import json_key_lines, parse_jsonc
 from gate.errors import InputError
 from gate.model import CollectorError, CollectorRun, Component, Location, Source, SourceKind
 from gate.purl import npm_purl, pypi_purl, ref_for
@@ -110,6 +109,9 @@ def _client_config(path: Path, inv: Inventory, errors: list[CollectorError]) -> 
     text = safeio.read_text(path, shown=shown, max_bytes=MAX_CONFIG_BYTES)
     if path.name == "settings.json" and "mcp" not in text.lower():
         return None  # an editor settings file without MCP servers
+    # the Node readers' helpers: imported with the first client configuration, which most targets lack
+    from gate.collect.node.common import json_key_lines, parse_jsonc
+
     doc = parse_jsonc(text, shown)
     if not isinstance(doc, dict):
         if path.name == "settings.json":
