@@ -36,9 +36,6 @@ class Hash:
     alg: str
     value: str
 
-    def to_json(self) -> dict[str, Any]:
-        return {"alg": self.alg, "value": self.value}
-
 
 def hash_key(h: Hash) -> tuple[str, str]:
     """Sort key of digests, the order of ``Hash`` itself: ``sorted(hashes, key=hash_key)`` compares plain

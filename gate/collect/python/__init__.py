@@ -311,10 +311,10 @@ class PythonCollector:
     def _environment(
         self, inventory: Inventory, env: Path, notes: list[str], counts: dict[str, int], used_refs: set[str]
     ) -> tuple[Project, list[Component]]:
-        env = env.resolve()
-        inside = _rel(inventory, env)
         from gate.collect.python import installed
 
+        env = env.resolve()
+        inside = _rel(inventory, env)
         shown = inside if not Path(inside).is_absolute() else env.name
         graph, files = installed.parse(env, shown)
         counts["python-env"] = 1

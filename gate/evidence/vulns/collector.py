@@ -59,8 +59,6 @@ def open_source(settings: Any) -> tuple[VulnSource | None, str | None]:
     try:
         db = Database.open(db_path)
     except SourceError as e:
-        if choice == "auto" and not db_path.exists():
-            return None, f"{e}; and the network is off (--network to use the OSV API)"
         return None, str(e)
     db.max_age_days = float(max_age) if max_age is not None else None
     return db, None

@@ -9,12 +9,12 @@ instead of guessing.
 
 from __future__ import annotations
 
-import re
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from gate.lazyre import lazy
 from gate.purl import normalize_python_name
 
 
@@ -22,14 +22,12 @@ class UnparseableVersion(ValueError):
     """A version that the ecosystem's ordering does not accept."""
 
 
-@cache
-def _semver() -> re.Pattern[str]:
-    """Compiled on the first SemVer version: compiling it costs more than importing the rest of this module."""
-    return re.compile(
-        r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
-        r"(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?"
-        r"(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$"
-    )
+# Compiled on the first SemVer version: compiling it costs more than importing the rest of this module.
+_SEMVER = lazy(
+    r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?"
+    r"(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$"
+)
 
 
 class SemVer:
@@ -38,7 +36,7 @@ class SemVer:
     __slots__ = ("_key", "build", "major", "minor", "patch", "prerelease")
 
     def __init__(self, text: str) -> None:
-        m = _semver().match(text.strip())
+        m = _SEMVER.match(text.strip())
         if not m:
             raise UnparseableVersion(f"not a SemVer 2 version: {text!r}")
         self.major, self.minor, self.patch = int(m.group(1)), int(m.group(2)), int(m.group(3))
