@@ -223,6 +223,10 @@ def _root(inventory: Inventory) -> tuple[CdxComponent, str | None]:
     server = inventory.server
     root_project = next((p for p in inventory.projects if p.path in (".", "")), None)
     if server is not None:
+        if root_project is None and server.purl:
+            # The server found in a project below the target (no project at its root): that project is
+            # the root component, not a second component with the same ref.
+            root_project = next((p for p in inventory.projects if p.ref == server.purl), None)
         ref = root_project.ref if root_project else (server.purl or f"gate:server:{server.name}")
         comp = CdxComponent(
             name=server.name,

@@ -99,3 +99,19 @@ def test_licences_are_what_cyclonedx_licence_factory_makes():
         assert type(got) is type(want), case
         for attr in ("id", "name", "value"):
             assert getattr(got, attr, None) == getattr(want, attr, None), (case, attr)
+
+
+def test_server_in_a_subproject_is_the_root_once(tmp_path: Path) -> None:
+    # No project at the target's root; the server is a project below it. It is the root component, not
+    # also a component with the same ref (which the library would rename at random).
+    from dataclasses import replace
+
+    inv = sample_inventory(tmp_path)
+    inv.projects = [replace(p, path="servers/notes") for p in inv.projects]
+    first = json.dumps(build_sbom(inv))
+    assert first == json.dumps(build_sbom(inv))
+    assert "BomRef." not in first
+    doc = json.loads(first)
+    root = doc["metadata"]["component"]["bom-ref"]
+    assert root == inv.server.purl  # type: ignore[union-attr]
+    assert all(c["bom-ref"] != root for c in doc["components"])
