@@ -101,6 +101,26 @@ def test_licences_are_what_cyclonedx_licence_factory_makes():
             assert getattr(got, attr, None) == getattr(want, attr, None), (case, attr)
 
 
+def test_package_digests_in_the_library_form_and_order(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from gate.model import Hash
+
+    inv = sample_inventory(tmp_path)
+    extra = (Hash("SHA512", "EF" * 64), Hash("md5", "01" * 16), Hash("sha256", "AB" * 32))
+    inv.components = [replace(c, hashes=(*c.hashes, *extra)) for c in inv.components]
+    doc = build_sbom(inv)
+    validate(doc)
+    mcp = next(c for c in doc["components"] if c["name"] == "mcp")
+    # Algorithm, then content, lower case, each once: what the library's HashType ordering gives.
+    assert mcp["hashes"] == [
+        {"alg": "MD5", "content": "01" * 16},
+        {"alg": "SHA-256", "content": "ab" * 32},
+        {"alg": "SHA-512", "content": "ef" * 64},
+    ]
+    assert list(mcp) == sorted(mcp)  # the library writes a component's fields in name order
+
+
 def test_server_in_a_subproject_is_the_root_once(tmp_path: Path) -> None:
     # No project at the target's root; the server is a project below it. It is the root component, not
     # also a component with the same ref (which the library would rename at random).
