@@ -34,6 +34,7 @@ from gate.evidence.provenance.verify import (
 )
 from gate.model import CollectorError, CollectorRun, Component
 from gate.safeio import parse_json, read_text
+from gate.sbom.extensions import provenance_properties
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -133,8 +134,8 @@ class ProvenanceCollector:
             verifications.extend((None, v) for v in self._pypi(inventory, root, pdata, errors))
 
         self._record(inventory, found, verifications, root, links)
-        if sbom_properties not in inventory.sbom_extensions:
-            inventory.sbom_extensions.append(sbom_properties)
+        if provenance_properties not in inventory.sbom_extensions:
+            inventory.sbom_extensions.append(provenance_properties)
         declared = pdata.get("trusted_identities") or {}
         if isinstance(declared, dict):
             for c in inventory.components:
@@ -576,42 +577,3 @@ class ProvenanceCollector:
             ),
             "summary": dict(sorted(summary.items())),
         }
-
-
-def sbom_properties(doc: dict[str, Any], inventory: Inventory) -> None:
-    """``inventory.sbom_extensions`` hook: each SBOM component with provenance evidence gets properties
-    ``gate:provenance:status`` (the overall status), ``gate:provenance:kinds`` and, when verified,
-    ``gate:provenance:signer``."""
-    props: dict[str, list[dict[str, str]]] = {}
-    for ref, ann in inventory.annotations.items():
-        items = ann.get("provenance")
-        if not items:
-            continue
-        statuses = [i["status"] for i in items]
-        status = "failed" if "failed" in statuses else "verified" if "verified" in statuses else statuses[0]
-        entry = [
-            {"name": "gate:provenance:status", "value": status},
-            {"name": "gate:provenance:kinds", "value": ",".join(sorted({i["kind"] for i in items}))},
-        ]
-        signers = sorted(
-            {
-                i["signer"]["identity"]
-                for i in items
-                if i["status"] == "verified" and i.get("signer") and i["signer"].get("identity")
-            }
-        )
-        if signers:
-            entry.append({"name": "gate:provenance:signer", "value": ",".join(signers)})
-        props[ref] = entry
-    if not props:
-        return
-    stack: list[Any] = [doc.get("components") or [], [(doc.get("metadata") or {}).get("component") or {}]]
-    while stack:
-        for comp in stack.pop():
-            if not isinstance(comp, dict):
-                continue
-            extra = props.get(comp.get("bom-ref", ""))
-            if extra:
-                comp["properties"] = [*comp.get("properties", []), *extra]
-            if isinstance(comp.get("components"), list):
-                stack.append(comp["components"])

@@ -19,6 +19,7 @@ from gate.evidence.vulns import pipaudit
 from gate.evidence.vulns.common import SEVERITY_ORDER, default_path, no_database, no_gc
 from gate.evidence.vulns.versions import UnparseableVersion, normalize_name, osv_ecosystem, parse
 from gate.model import CollectorError, CollectorRun, CollectorStatus, Component
+from gate.sbom.vulnerabilities import add_vulnerabilities
 
 if TYPE_CHECKING:
     from gate.collect import Inventory
@@ -312,8 +313,8 @@ class VulnCollector:
         section.setdefault("expired_exceptions", [])
         section.setdefault("exceptions", [])
         inventory.sections["vulnerabilities"] = section
-        if sbom_extension not in inventory.sbom_extensions:
-            inventory.sbom_extensions.append(sbom_extension)
+        if add_vulnerabilities not in inventory.sbom_extensions:
+            inventory.sbom_extensions.append(add_vulnerabilities)
 
 
 def resolve_fix(source: VulnSource, q: Query, matches: list[Match], max_steps: int = 20) -> dict[str, Any]:
@@ -351,13 +352,6 @@ def resolve_fix(source: VulnSource, q: Query, matches: list[Match], max_steps: i
             return {"tool": "gate", "skip_reason": answer.unchecked}
         groups = alias_groups(answer.matches)
     return {"tool": "gate", "skip_reason": f"no fix found within {max_steps} upgrades"}
-
-
-def sbom_extension(doc: dict[str, Any], inventory: Inventory) -> None:
-    """Adds the CycloneDX ``vulnerabilities`` section; the SBOM writer is imported only when an SBOM is built."""
-    from gate.sbom.vulnerabilities import add_vulnerabilities
-
-    add_vulnerabilities(doc, inventory)
 
 
 def _unchecked(c: Component, code: str, reason: str) -> dict[str, Any]:

@@ -284,7 +284,7 @@ def test_broken_sidecar_is_a_failed_verification(tmp_path: Path) -> None:
 def test_sbom_properties_extension(tmp_path: Path) -> None:
     import hashlib
 
-    from gate.evidence.provenance.collector import sbom_properties
+    from gate.sbom.extensions import provenance_properties as sbom_properties
 
     target = tmp_path / "t"
     (target / "vendor").mkdir(parents=True)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from gate.collect import Inventory, Settings, walk_files
 from gate.errors import GateError, InputError, UsageError
 from gate.model import CollectorError, CollectorRun, Location
+from gate.sbom.extensions import tool_surface_properties
 
 if TYPE_CHECKING:
     from gate.collect.mcp.tools.lock import Change
@@ -270,26 +271,6 @@ def analyse(extraction: Extraction, lock_file: Path, *, display_root: Path | Non
     return out
 
 
-def sbom_properties(doc: dict[str, Any], inventory: Inventory) -> None:
-    """``inventory.sbom_extensions`` hook: the pinned tool surface in ``metadata.properties``: one
-    ``gate:mcp:tool`` per tool (name and digest), the lock status and the flagged tools."""
-    mcp = inventory.mcp
-    tools = mcp.get("tools") or []
-    if not tools and not mcp.get("lock"):
-        return
-    props: list[dict[str, str]] = []
-    lock = mcp.get("lock") or {}
-    if lock.get("status"):
-        props.append({"name": "gate:mcp:tools:lock", "value": str(lock["status"])})
-    flagged = sorted(t["name"] for t in tools if t.get("flagged"))
-    if flagged:
-        props.append({"name": "gate:mcp:tools:flagged", "value": ",".join(flagged)})
-    for t in sorted(tools, key=lambda t: str(t.get("name"))):
-        props.append({"name": "gate:mcp:tool", "value": f"{t['name']} {t['digest']}"})
-    metadata = doc.setdefault("metadata", {})
-    metadata["properties"] = [*(metadata.get("properties") or []), *props]
-
-
 class ToolsCollector:
     """Inventory collector for the MCP tool surface (see the module docstring)."""
 
@@ -319,8 +300,8 @@ class ToolsCollector:
             return self._skipped(inventory, extraction)
         data = analyse(extraction, lock_file, display_root=inventory.root)
         inventory.mcp.update(data)
-        if sbom_properties not in inventory.sbom_extensions:
-            inventory.sbom_extensions.append(sbom_properties)
+        if tool_surface_properties not in inventory.sbom_extensions:
+            inventory.sbom_extensions.append(tool_surface_properties)
         errors = tuple(CollectorError(e) for e in [*extraction.errors, *surface.incomplete])
         return CollectorRun(
             self.name, "incomplete" if errors else "ok", errors=errors, stats=_stats(extraction)
