@@ -1,9 +1,9 @@
 """SBOM extensions that collectors register in ``inventory.sbom_extensions``: they amend the serialized
 CycloneDX JSON with what the gate found (the tool surface, provenance).
 
-They live here, apart from their collectors, because the SBOM may be built in the SBOM helper process
-(:mod:`gate.sbom.helper`), which receives them by reference with the inventory: loading this module there
-costs nothing, loading the collectors' modules would cost their imports.
+They live with the SBOM rather than with their collectors, so that building an SBOM from an inventory
+(for instance one passed to another process, where functions travel by reference) needs this module, not
+the collectors and everything they load.
 """
 
 from __future__ import annotations
