@@ -97,3 +97,70 @@ def test_bounded_readers_reject_hostile_files(tmp_path: Path) -> None:
     with pytest.raises(InputError) as e:
         load_json(trunc)
     assert "trunc.json" in e.value.diagnostics() and "\n" not in e.value.diagnostics()
+
+
+def _toml_files(*roots: Path) -> list[Path]:
+    found: list[Path] = []
+    for root in roots:
+        for pattern in ("**/*.toml", "**/*.lock"):
+            found += [p for p in root.glob(pattern) if ".venv" not in p.parts and p.is_file()]
+    return sorted(found)
+
+
+def test_toml_fast_path_reads_what_tomli_reads(shared_fixtures: Path) -> None:
+    import tomli
+
+    from gate.safeio import parse_toml
+
+    files = [
+        p for p in _toml_files(shared_fixtures, REPO / "examples", REPO / "policies") if p.suffix != ".lock"
+    ]
+    files += [
+        p for p in _toml_files(shared_fixtures, REPO / "examples") if p.name in ("uv.lock", "poetry.lock")
+    ]
+    assert len(files) >= 5
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        try:
+            expected = tomli.loads(text)
+        except tomli.TOMLDecodeError:
+            with pytest.raises(InputError):
+                parse_toml(text, path.name)
+            continue
+        # Same values, same key order (order decides the order of components and edges downstream).
+        got = parse_toml(text, path.name)
+        assert json.dumps(got, default=str) == json.dumps(expected, default=str), path
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("big = 99999999999999999999\n", {"big": 99999999999999999999}),  # past 64 bits: tomli decides
+        ("when = 2026-01-31\n", {"when": dt.date(2026, 1, 31)}),
+        ('a.b.c = "x"\n', {"a": {"b": {"c": "x"}}}),
+    ],
+)
+def test_toml_values_whichever_parser_reads_them(text: str, value: dict[str, object]) -> None:
+    from gate.safeio import parse_toml
+
+    assert parse_toml(text, "x.toml") == value
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'a = "unterminated\n',
+        "a = 1\na = 2\n",  # duplicate key
+        "[t]\nx = 1\n[t]\ny = 2\n",  # table defined twice
+        'a = "bad \\q escape"\n',
+        "a = [1, 2\n",
+        "= 1\n",
+        "a = 1979-13-40\n",
+    ],
+)
+def test_invalid_toml_is_one_input_error_worded_by_tomli(text: str) -> None:
+    from gate.safeio import parse_toml
+
+    with pytest.raises(InputError) as err:
+        parse_toml(text, "bad.toml")
+    assert "invalid TOML" in str(err.value) and "bad.toml" in str(err.value.diagnostics())
