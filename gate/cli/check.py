@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from gate.cli.options import FEATURE_OPTIONS, INVENTORY_OPTIONS, apply, feature_
 from gate.collect import Settings
 from gate.config import load_config
 from gate.errors import UsageError
+from gate.jsontext import pretty
 
 REPORT_FORMATS = ("table", "json", "sarif", "markdown", "junit", "github")
 
@@ -141,10 +141,10 @@ def check(ctx: click.Context, target: str, **params: Any) -> None:
             settings.option("vsa"), outcome.document, outcome.sbom, evaluation, key=settings.option("vsa_key")
         )
     if params["sbom_output"]:
-        _write(json.dumps(outcome.sbom, indent=2, ensure_ascii=False), params["sbom_output"])
+        _write(pretty(outcome.sbom), params["sbom_output"])
     if params["evidence_output"]:
         _write(
-            json.dumps(outcome.document, indent=2, ensure_ascii=False, sort_keys=True),
+            pretty(outcome.document, sort_keys=True),
             params["evidence_output"],
         )
     for fmt, path in extra_reports:
@@ -171,10 +171,10 @@ def sbom(ctx: click.Context, target: str, **params: Any) -> None:
 
     settings = _settings(ctx, target, params)
     outcome = build(settings)
-    _write(json.dumps(outcome.sbom, indent=2, ensure_ascii=False), params["output"])
+    _write(pretty(outcome.sbom), params["output"])
     if params["evidence_output"]:
         _write(
-            json.dumps(outcome.document, indent=2, ensure_ascii=False, sort_keys=True),
+            pretty(outcome.document, sort_keys=True),
             params["evidence_output"],
         )
     failed = [r for r in outcome.inventory.runs if r.status == "failed"]

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from gate.errors import PolicyError, UsageError
+from gate.jsontext import compact
 from gate.policy.sources import Module, PolicySet, policy_cache_path
 
 ENGINES = ("regopy", "opa-golib", "opa", "opa-server")
@@ -455,7 +456,7 @@ class WorkerSession:
         proc = self._proc
         if proc is None:
             raise PolicyError(f"policy engine {self.engine.name}: the evaluation was cancelled")
-        self._feeder.send(json.dumps(input_doc, ensure_ascii=False).encode("utf-8"))
+        self._feeder.send(compact(input_doc))
         self._feeder.close()
         proc.arm()
         self._proc = None

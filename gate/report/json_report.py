@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from gate import REPORT_SCHEMA, __version__
+from gate.jsontext import pretty
 from gate.report.common import counts, ordered
 
 if TYPE_CHECKING:
@@ -49,4 +49,4 @@ def report_dict(outcome: Outcome, evaluation: Evaluation) -> dict[str, Any]:
 
 
 def render_json(outcome: Outcome, evaluation: Evaluation) -> str:
-    return json.dumps(report_dict(outcome, evaluation), indent=2, ensure_ascii=False, sort_keys=False)
+    return pretty(report_dict(outcome, evaluation))

@@ -3,10 +3,10 @@ of the lockfile entry or source the evidence came from."""
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from gate import __version__
+from gate.jsontext import pretty
 from gate.report.common import ordered
 
 if TYPE_CHECKING:
@@ -117,4 +117,4 @@ def sarif_log(
 
 
 def render_sarif(outcome: Outcome, evaluation: Evaluation) -> str:
-    return json.dumps(sarif_dict(outcome, evaluation), indent=2, ensure_ascii=False)
+    return pretty(sarif_dict(outcome, evaluation))

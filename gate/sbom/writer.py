@@ -36,6 +36,7 @@ from gate.clock import now
 from gate.collect import Inventory
 from gate.document import in_scope
 from gate.errors import GateError
+from gate.jsontext import compact
 from gate.model import Component, Hash, Location, Project, Service
 
 _HASH_ALGS = {
@@ -392,7 +393,7 @@ def finalize(doc: dict[str, Any]) -> dict[str, Any]:
     meta = dict(body.get("metadata", {}))
     meta.pop("timestamp", None)
     body["metadata"] = meta
-    digest = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode("utf-8")).digest()
+    digest = hashlib.sha256(compact(body, sort_keys=True)).digest()
     doc["serialNumber"] = uuid.UUID(bytes=digest[:16], version=5).urn
     return doc
 
