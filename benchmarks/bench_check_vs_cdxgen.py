@@ -5,7 +5,7 @@
 TARGET defaults to the mcp-server-qdrant fixture (a uv.lock of 112 packages). The target is copied to a
 temporary directory so neither tool writes next to the fixture. cdxgen comes from the npm registry
 (`npm install --prefix /tmp/cdxgen @cyclonedx/cdxgen@12`); point --cdxgen (or $CDXGEN) at its binary.
-Prints the median wall time of each and the ratio.
+Prints the median wall time of each and the ratio; the two commands alternate, run by run.
 
 By default the gate of this interpreter's environment runs (in a development checkout, an editable install,
 whose import hook costs every start-up about 10 ms). ``--install DIR`` times the gate as users install it
@@ -30,19 +30,16 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_TARGET = REPO.parent / "shared" / "fixtures" / "lockfiles" / "mcp-server-qdrant"
 
 
-CPU: list[float] = []  # CPU seconds (user + system, the command and all its processes) of each timed run
-
-
-def timed(cmd: list[str], env: dict[str, str]) -> float:
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds: user + system of the command and all its processes)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    CPU.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     if proc.returncode not in (0, 1):
         sys.exit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr[-2000:]}")
-    return elapsed
+    return elapsed, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
 def regular_install(venv: Path) -> Path:
@@ -112,12 +109,13 @@ def main() -> None:
         ]
         timed(gate_cmd, env)  # warm the file cache and Python's bytecode cache
         timed(cdx_cmd, env)
-        CPU.clear()
-        gate_times = [timed(gate_cmd, env) for _ in range(args.runs)]
-        gate_cpu = statistics.median(CPU)
-        CPU.clear()
-        cdx_times = [timed(cdx_cmd, env) for _ in range(args.runs)]
-        cdx_cpu = statistics.median(CPU)
+        # Alternated, so that a change in the machine's speed during the runs (shared hosts) weighs on both.
+        gate_runs, cdx_runs = [], []
+        for _ in range(args.runs):
+            gate_runs.append(timed(gate_cmd, env))
+            cdx_runs.append(timed(cdx_cmd, env))
+    gate_times, cdx_times = [w for w, _ in gate_runs], [w for w, _ in cdx_runs]
+    gate_cpu, cdx_cpu = statistics.median(c for _, c in gate_runs), statistics.median(c for _, c in cdx_runs)
     g, c = statistics.median(gate_times), statistics.median(cdx_times)
     print(f"target: {args.target}")
     print(f"gate: {gate}")
