@@ -140,9 +140,11 @@ def parse_toml(text: str, shown: str) -> dict[str, Any]:
     message. So the gate accepts what tomli accepts and words errors the same way whichever parser ran."""
     if not text.strip():
         raise InputError("empty file where TOML was expected", path=shown)
-    _precheck_brackets(text, shown)
     value = _rtoml_loads(text)
     if value is None:
+        # rtoml refuses nesting past its own limit (under a hundred levels) with an error; tomli recurses,
+        # so absurd nesting is refused before it gets there.
+        _precheck_brackets(text, shown)
         import tomli
 
         try:
