@@ -448,18 +448,29 @@ class WorkerSession:
             "bundle": bundle_path(modules, data, ref) if engine.backend == "regopy" else None,
         }
         self._feeder = Feeder(json.dumps(header, ensure_ascii=False).encode("utf-8") + b"\n")
+        self._sent = False
         self._proc: LimitedProcess | None = LimitedProcess(
             worker_argv(), self._feeder, engine.limits, f"policy engine {engine.name}"
         )
 
     def evaluate(self, input_doc: Any) -> Any:
+        self.send(input_doc)
+        return self.wait()
+
+    def send(self, input_doc: Any) -> None:
+        """Hand the input over; the worker evaluates while the caller goes on until :meth:`wait`."""
         proc = self._proc
-        if proc is None:
+        if proc is None or self._sent:
             raise PolicyError(f"policy engine {self.engine.name}: the evaluation was cancelled")
         self._feeder.send(compact(input_doc))
         self._feeder.close()
         proc.arm()
-        self._proc = None
+        self._sent = True
+
+    def wait(self) -> Any:
+        proc, self._proc = self._proc, None
+        if proc is None or not self._sent:
+            raise PolicyError(f"policy engine {self.engine.name}: the evaluation was cancelled")
         return self.engine.response(proc.wait())
 
     def cancel(self) -> None:

@@ -17,11 +17,10 @@ METADATA in Python, run the engine on ``data.gate.rules``, map each result objec
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate.clock import today
 from gate.config import RuleException
@@ -29,11 +28,13 @@ from gate.errors import PolicyError, UsageError
 from gate.model import Location
 from gate.policy.engine import Engine, Limits, Started, make_engine
 from gate.policy.engine import start as start_engine
-from gate.policy.metadata import ModuleInfo, area_of, parse_modules, rule_info
-from gate.policy.result import AppliedException, Evaluation, Kind, Result, RuleInfo
 from gate.policy.sources import PolicySet, add_config_data, load_policies
 
-log = logging.getLogger(__name__)
+# The rule METADATA parser and the result model are loaded when the catalog is first needed: for
+# ``gate check`` that is while the policy worker evaluates, not before the gate collects.
+if TYPE_CHECKING:
+    from gate.policy.metadata import ModuleInfo
+    from gate.policy.result import Evaluation, Kind, Result, RuleInfo
 
 RULES_REF = "data.gate.rules"
 COLLECTIONS = ("minimal", "recommended", "strict")
@@ -51,6 +52,8 @@ class Catalog:
 
     @classmethod
     def build(cls, ps: PolicySet) -> Catalog:
+        from gate.policy.metadata import area_of, parse_modules, rule_info
+
         infos = parse_modules(ps.modules)
         rules: dict[str, RuleInfo] = {}
         by_name: dict[tuple[str, str], RuleInfo] = {}
@@ -126,20 +129,25 @@ def prepare(
 
 
 class Pending:
-    """A policy evaluation prepared before the evidence exists: the policies are loaded and checked, and
-    the engine (for the worker engines, a process that compiles them) is already started."""
+    """A policy evaluation prepared before the evidence exists: the policies are loaded, and the engine
+    (for the worker engines, a process that compiles them) is already started. The rules' METADATA is read
+    once the input is on its way to the worker, while it evaluates."""
 
     def __init__(
         self,
         ps: PolicySet,
-        catalog: Catalog,
+        catalog: Catalog | None,
         eng: Engine,
         *,
         collection: str | None = None,
         exceptions: tuple[RuleException, ...] = (),
     ) -> None:
         self.ps, self.catalog, self.engine = ps, catalog, eng
-        self.collection = selected_collection(catalog, collection)  # a typo fails before collecting
+        if collection is not None and collection not in COLLECTIONS and catalog is None:
+            # A collection defined by the user's policies: read their METADATA now, so that a typo fails
+            # before collecting.
+            self.catalog = catalog = Catalog.build(ps)
+        self.collection = selected_collection(catalog, collection) if catalog is not None else collection
         self.exceptions = exceptions
         self._started: Started | None = start_engine(eng, ps.modules, ps.data, RULES_REF)
 
@@ -181,11 +189,8 @@ def start(
     """Load the bundled library and the user's policies and start the engine; ``finish(document)`` later."""
     config = getattr(settings, "config", None)
     option = getattr(settings, "option", lambda name, default=None: default)
-    ps, catalog = prepare(
-        policies=policies,
-        data_files=data_files,
-        policy_data=getattr(config, "policy_data", None) or {},
-    )
+    ps = load_policies(list(policies))
+    add_config_data(ps, data_files, getattr(config, "policy_data", None) or {})
     eng = make_engine(
         engine,
         limits=Limits.from_env(timeout=option("policy_timeout")),
@@ -194,7 +199,7 @@ def start(
         opa_upload=not bool(option("opa_no_upload", False)),
     )
     exceptions = tuple(getattr(config, "exceptions", ()) or ())
-    return Pending(ps, catalog, eng, collection=collection, exceptions=exceptions)
+    return Pending(ps, None, eng, collection=collection, exceptions=exceptions)
 
 
 def evaluate(
@@ -216,7 +221,7 @@ def evaluate(
 def run(
     document: dict[str, Any],
     ps: PolicySet,
-    catalog: Catalog,
+    catalog: Catalog | None,
     eng: Engine,
     *,
     collection: str | None = None,
@@ -224,12 +229,22 @@ def run(
     on: dt.date | None = None,
     started: Started | None = None,
 ) -> Evaluation:
-    selected = selected_collection(catalog, collection)
+    """Evaluate ``document`` and decide. Without a ``catalog`` the policies' METADATA is read here: for a
+    worker engine, after the input is handed over, while the worker evaluates."""
+    from gate.policy.result import Evaluation, Result
+
     on = on or today()
-    if started is not None:
+    send = getattr(started, "send", None)
+    if started is not None and send is not None:
+        send(document)
+        catalog = catalog or Catalog.build(ps)
+        value = started.wait()  # type: ignore[attr-defined]
+    elif started is not None:
         value = started.evaluate(document)
     else:
         value = eng.evaluate(ps.modules, ps.data, document, RULES_REF)
+    catalog = catalog or Catalog.build(ps)
+    selected = selected_collection(catalog, collection)
     raw = collect_results(value, catalog)
     # Anything a result can name by ref: components first, then projects and services (for their names).
     components = {
@@ -298,11 +313,13 @@ def _order(r: Result) -> tuple[Any, ...]:
     )
 
 
-RawResult = tuple[Kind, Any, RuleInfo | None, str]
+RawResult = tuple["Kind", Any, "RuleInfo | None", str]
 
 
 def collect_results(value: Any, catalog: Catalog) -> list[RawResult]:
     """Walk ``data.gate.rules`` package by package and pick the result rules' values."""
+    from gate.policy.metadata import area_of
+
     out: list[RawResult] = []
     if value is None:
         return out
@@ -360,6 +377,8 @@ def _location(raw: Any) -> Location | None:
 def to_result(
     kind: Kind, obj: Any, info: RuleInfo | None, origin: str, components: dict[Any, dict[str, Any]]
 ) -> Result:
+    from gate.policy.result import Result
+
     if not isinstance(obj, dict):
         obj = {"msg": obj if isinstance(obj, str) else str(obj)}
     code = obj.get("code") if isinstance(obj.get("code"), str) else None
@@ -428,6 +447,8 @@ def apply_exceptions(
         if exc.expired(on):
             expired_match = expired_match or exc
             continue
+        from gate.policy.result import AppliedException
+
         applied = AppliedException(
             rule=exc.rule,
             match=exc.match,

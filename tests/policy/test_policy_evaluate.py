@@ -249,3 +249,38 @@ def test_test_files_never_loaded_into_a_run(tmp_path):
     assert not any(m.name.endswith("_test.rego") for m in ps.modules)
     with pytest.raises(UsageError):
         prepare(policies=[Path(tmp_path / "p_test.rego")], data_files=[])
+
+
+def test_pending_reads_metadata_while_the_worker_evaluates(monkeypatch, corpus_docs, tmp_path: Path):
+    from gate.policy import evaluate as ev
+
+    pending = ev.start(
+        settings=Settings(target=tmp_path), policies=[], data_files=[], collection=None, engine="regopy"
+    )
+    assert pending.catalog is None  # nothing read yet: the gate collects first
+    order: list[str] = []
+    started = pending._started
+    real_send, real_build = started.send, ev.Catalog.build
+    monkeypatch.setattr(started, "send", lambda doc: (order.append("send"), real_send(doc))[1])
+    monkeypatch.setattr(
+        ev.Catalog, "build", classmethod(lambda cls, ps: (order.append("metadata"), real_build(ps))[1])
+    )
+    with pending:
+        result = pending.finish(corpus_docs["tricky-0"], on=TODAY)
+    assert order == ["send", "metadata"]
+    unpinned = next(r for r in result.results if r.code == "deps.unpinned")
+    assert unpinned.title == "Production dependency not pinned to an exact version"
+
+
+def test_unknown_collection_fails_before_the_worker_starts(tmp_path: Path):
+    from gate.policy import evaluate as ev
+
+    with pytest.raises(UsageError, match="unknown collection 'nope'"):
+        ev.start(
+            settings=Settings(target=tmp_path), policies=[], data_files=[], collection="nope", engine="regopy"
+        )
+    pending = ev.start(
+        settings=Settings(target=tmp_path), policies=[], data_files=[], collection="strict", engine="regopy"
+    )
+    with pending:
+        assert pending.collection == "strict"
