@@ -143,17 +143,19 @@ def collect(settings: Settings, *, progress: Callable[[str], None] | None = None
 
 def build_with(
     settings: Settings,
-    alongside: Callable[[dict[str, Any]], T],
+    submit: Callable[[dict[str, Any]], Callable[[], T]],
     *,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[Outcome, T]:
-    """Collect, then run ``alongside(document)`` (the policy stage, which waits on its worker process)
-    while the SBOM is built in a second thread: the worker evaluates on the second core while this
-    process loads cyclonedx-python-lib and serialises, instead of one after the other."""
+    """Collect, hand the evidence document to ``submit`` (the policy stage, which passes it to its worker
+    process and returns a function that waits for the decision), then build the SBOM in a second thread
+    while waiting: the worker evaluates on the second core while this process loads cyclonedx-python-lib
+    and serialises, instead of one after the other."""
     from gate.document import build_document
 
     inventory = collect(settings, progress=progress)
     document = build_document(inventory)
+    decide = submit(document)  # before the SBOM thread starts, so that the worker gets going at once
     box: dict[str, Any] = {}
 
     def build_sbom() -> None:
@@ -162,15 +164,15 @@ def build_with(
         except BaseException as e:  # raised below, in this thread
             box["error"] = e
 
-    # The SBOM thread runs Python code without pause; the policy side only hands the input over and takes
-    # the answer back, but each step needs the interpreter lock, which by default changes hands every
-    # 5 ms. A shorter interval lets those steps through at once instead of queueing behind the SBOM.
+    # The SBOM thread runs Python code without pause; the policy side only reads the answer back and maps
+    # it, but each step needs the interpreter lock, which by default changes hands every 5 ms. A shorter
+    # interval lets those steps through at once instead of queueing behind the SBOM.
     interval = sys.getswitchinterval()
     sys.setswitchinterval(min(interval, 0.0005))
     thread = threading.Thread(target=build_sbom, name="sbom", daemon=True)
     try:
         thread.start()
-        result = alongside(document)
+        result = decide()
     finally:
         thread.join()
         sys.setswitchinterval(interval)

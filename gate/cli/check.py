@@ -133,7 +133,7 @@ def check(ctx: click.Context, target: str, **params: Any) -> None:
         collection=params["collection"],
         engine=params["engine"],
     ) as pending:
-        outcome, evaluation = build_with(settings, pending.finish, progress=_progress(params["quiet"]))
+        outcome, evaluation = build_with(settings, pending.submit, progress=_progress(params["quiet"]))
     if settings.option("vsa"):
         from gate.evidence.provenance.vsa import write_check_vsa
 

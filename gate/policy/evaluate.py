@@ -17,7 +17,7 @@ METADATA in Python, run the engine on ``data.gate.rules``, map each result objec
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -150,12 +150,18 @@ class Pending:
         self.collection = selected_collection(catalog, collection) if catalog is not None else collection
         self.exceptions = exceptions
         self._started: Started | None = start_engine(eng, ps.modules, ps.data, RULES_REF)
+        self._submitted: Started | None = None
 
     def finish(self, document: dict[str, Any], *, on: dt.date | None = None) -> Evaluation:
+        return self.submit(document, on=on)()
+
+    def submit(self, document: dict[str, Any], *, on: dt.date | None = None) -> Callable[[], Evaluation]:
+        """Hand ``document`` over now (see :func:`submit`); call the result for the decision."""
         started, self._started = self._started, None
         if started is None:
             raise UsageError("this policy evaluation has already run")
-        return run(
+        self._submitted = started
+        return submit(
             document,
             self.ps,
             self.catalog,
@@ -167,9 +173,12 @@ class Pending:
         )
 
     def cancel(self) -> None:
-        if self._started is not None:
-            self._started.cancel()
-            self._started = None
+        """Stop the engine's work if the decision is never asked for (a failure before or after the input
+        went over); after a decision it does nothing."""
+        for started in (self._started, self._submitted):
+            if started is not None:
+                started.cancel()
+        self._started = self._submitted = None
 
     def __enter__(self) -> Pending:
         return self
@@ -229,21 +238,60 @@ def run(
     on: dt.date | None = None,
     started: Started | None = None,
 ) -> Evaluation:
-    """Evaluate ``document`` and decide. Without a ``catalog`` the policies' METADATA is read here: for a
-    worker engine, after the input is handed over, while the worker evaluates."""
-    from gate.policy.result import Evaluation, Result
+    """Evaluate ``document`` and decide."""
+    return submit(
+        document, ps, catalog, eng, collection=collection, exceptions=exceptions, on=on, started=started
+    )()
 
-    on = on or today()
+
+def submit(
+    document: dict[str, Any],
+    ps: PolicySet,
+    catalog: Catalog | None,
+    eng: Engine,
+    *,
+    collection: str | None = None,
+    exceptions: tuple[RuleException, ...] = (),
+    on: dt.date | None = None,
+    started: Started | None = None,
+) -> Callable[[], Evaluation]:
+    """Hand ``document`` to a started worker engine now; the returned function waits for its answer and
+    decides. Without a ``catalog`` the policies' METADATA is read in that function, before the wait, while
+    the worker evaluates. Other engines evaluate when the function is called."""
     send = getattr(started, "send", None)
     if started is not None and send is not None:
         send(document)
-        catalog = catalog or Catalog.build(ps)
-        value = started.wait()  # type: ignore[attr-defined]
-    elif started is not None:
-        value = started.evaluate(document)
-    else:
-        value = eng.evaluate(ps.modules, ps.data, document, RULES_REF)
-    catalog = catalog or Catalog.build(ps)
+
+        def answer() -> Evaluation:
+            built = catalog or Catalog.build(ps)
+            value = started.wait()  # type: ignore[attr-defined]
+            return _decide(document, value, ps, built, eng, collection, exceptions, on)
+
+        return answer
+
+    def evaluate_now() -> Evaluation:
+        if started is not None:
+            value = started.evaluate(document)
+        else:
+            value = eng.evaluate(ps.modules, ps.data, document, RULES_REF)
+        return _decide(document, value, ps, catalog or Catalog.build(ps), eng, collection, exceptions, on)
+
+    return evaluate_now
+
+
+def _decide(
+    document: dict[str, Any],
+    value: Any,
+    ps: PolicySet,
+    catalog: Catalog,
+    eng: Engine,
+    collection: str | None,
+    exceptions: tuple[RuleException, ...],
+    on: dt.date | None,
+) -> Evaluation:
+    from gate.policy.result import Evaluation, Result
+
+    on = on or today()
     selected = selected_collection(catalog, collection)
     raw = collect_results(value, catalog)
     # Anything a result can name by ref: components first, then projects and services (for their names).
