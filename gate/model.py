@@ -26,7 +26,8 @@ class Location:
     symbol: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return _prune(dataclasses.asdict(self))
+        # Written out: dataclasses.asdict copies recursively, and this runs for every place of every component.
+        return _prune({"file": self.file, "line": self.line, "column": self.column, "symbol": self.symbol})
 
 
 @dataclass(frozen=True, order=True)
@@ -65,7 +66,7 @@ class Source:
     registry: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return _prune(dataclasses.asdict(self))
+        return _prune({"kind": self.kind, "url": self.url, "registry": self.registry})
 
 
 @dataclass(frozen=True)

@@ -164,3 +164,25 @@ def test_invalid_toml_is_one_input_error_worded_by_tomli(text: str) -> None:
     with pytest.raises(InputError) as err:
         parse_toml(text, "bad.toml")
     assert "invalid TOML" in str(err.value) and "bad.toml" in str(err.value.diagnostics())
+
+
+def test_written_out_to_json_follows_the_fields() -> None:
+    # Location and Source write their JSON field by field (they are on every component): a field added to
+    # the class must reach it too, in declaration order, None left out.
+    import dataclasses
+
+    from gate.model import Location, Source
+
+    every_field = [
+        cls(**{f.name: f"v{i}" for i, f in enumerate(dataclasses.fields(cls))}) for cls in (Location, Source)
+    ]
+    for obj in (
+        Location("a"),
+        Location("a", 3, 4, "s"),
+        Source(),
+        Source("git", "https://x", "r"),
+        *every_field,
+    ):
+        full = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+        assert obj.to_json() == {k: v for k, v in full.items() if v is not None}
+        assert list(obj.to_json()) == [k for k, v in full.items() if v is not None]
