@@ -368,21 +368,30 @@ def build_sbom(inventory: Inventory) -> dict[str, Any]:
     return finalize(doc)
 
 
-def _sort_unordered(node: Any) -> None:
-    """The library keeps some lists in sets whose order depends on object ids (evidence occurrences):
-    sort them so the same tree gives the same bytes."""
-    stack = [node]
+def _sort_unordered(doc: dict[str, Any]) -> None:
+    """The library keeps some lists in sets whose order depends on object ids (a component's evidence
+    occurrences): sort them so the same tree gives the same bytes. Only components carry evidence, so only
+    the component trees are walked (the metadata's, the tools', the list and their nested components)."""
+    meta = doc.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    tools = meta.get("tools")
+    tools = tools if isinstance(tools, dict) else {}
+    stack: list[Any] = [doc.get("components"), [meta.get("component")], tools.get("components")]
     while stack:
-        cur = stack.pop()
-        if isinstance(cur, dict):
-            occ = cur.get("occurrences")
+        items = stack.pop()
+        if not isinstance(items, list):
+            continue
+        for comp in items:
+            if not isinstance(comp, dict):
+                continue
+            evidence = comp.get("evidence")
+            occ = evidence.get("occurrences") if isinstance(evidence, dict) else None
             if isinstance(occ, list):
                 occ.sort(
                     key=lambda o: (str(o.get("location", "")), o.get("line") or 0, str(o.get("symbol", "")))
                 )
-            stack.extend(v for v in cur.values() if isinstance(v, (dict, list)))
-        elif isinstance(cur, list):
-            stack.extend(v for v in cur if isinstance(v, (dict, list)))
+            if "components" in comp:
+                stack.append(comp["components"])
 
 
 def finalize(doc: dict[str, Any]) -> dict[str, Any]:

@@ -135,3 +135,28 @@ def test_server_in_a_subproject_is_the_root_once(tmp_path: Path) -> None:
     root = doc["metadata"]["component"]["bom-ref"]
     assert root == inv.server.purl  # type: ignore[union-attr]
     assert all(c["bom-ref"] != root for c in doc["components"])
+
+
+def test_evidence_occurrences_are_sorted_in_every_component_tree() -> None:
+    from gate.sbom import finalize
+
+    def comp(*locations: str, **extra: object) -> dict[str, object]:
+        return {"evidence": {"occurrences": [{"location": loc} for loc in locations]}, **extra}
+
+    doc = {
+        "metadata": {"component": comp("b", "a"), "tools": {"components": [comp("z", "y")]}},
+        "components": [comp("d", "c", components=[comp("f", "e", components=[comp("h", "g")])])],
+    }
+    finalize(doc)
+    outer = doc["components"][0]
+    inner = outer["components"][0]
+    seen = [
+        doc["metadata"]["component"],
+        doc["metadata"]["tools"]["components"][0],
+        outer,
+        inner,
+        inner["components"][0],
+    ]
+    for c in seen:
+        locations = [o["location"] for o in c["evidence"]["occurrences"]]
+        assert locations == sorted(locations)
