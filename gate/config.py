@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from gate.errors import ConfigError, InputError
+from gate.record import Record
 from gate.safeio import load_toml, read_text
 
 
-@dataclass(frozen=True)
-class RuleException:
+@dataclass(frozen=True, repr=False)
+class RuleException(Record):
     """A waiver: rule ``rule`` (a code or glob) does not apply to components matching ``match``
     (a purl or name glob; ``*`` for all) until ``expires`` (inclusive). ``vulnerability`` narrows it to
     one vulnerability id or alias."""
@@ -60,8 +61,8 @@ class RuleException:
         }
 
 
-@dataclass(frozen=True)
-class GateConfig:
+@dataclass(frozen=True, repr=False)
+class GateConfig(Record):
     path: str | None = None
     defaults: dict[str, Any] = field(default_factory=dict)
     exceptions: tuple[RuleException, ...] = ()

@@ -11,13 +11,15 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from gate.record import Record
+
 Scope = Literal["required", "dev", "optional", "peer", "test"]
 SourceKind = Literal["registry", "git", "path", "url", "unknown"]
 CollectorStatus = Literal["ok", "failed", "incomplete", "skipped"]
 
 
-@dataclass(frozen=True, order=True)
-class Location:
+@dataclass(frozen=True, order=True, repr=False)
+class Location(Record):
     """Where a piece of evidence came from: a file relative to the target root, a 1-based line."""
 
     file: str
@@ -30,8 +32,8 @@ class Location:
         return _prune({"file": self.file, "line": self.line, "column": self.column, "symbol": self.symbol})
 
 
-@dataclass(frozen=True, order=True)
-class Hash:
+@dataclass(frozen=True, order=True, repr=False)
+class Hash(Record):
     """A digest: ``alg`` is a CycloneDX-style lower-case name (``sha256``, ``sha512``, ``sha1``), hex value."""
 
     alg: str
@@ -57,8 +59,8 @@ def hashes_json(hashes: tuple[Hash, ...] | list[Hash]) -> dict[str, list[str]]:
     return dict(sorted(out.items()))
 
 
-@dataclass(frozen=True)
-class Source:
+@dataclass(frozen=True, repr=False)
+class Source(Record):
     """Where a component comes from."""
 
     kind: SourceKind = "registry"
@@ -69,8 +71,8 @@ class Source:
         return _prune({"kind": self.kind, "url": self.url, "registry": self.registry})
 
 
-@dataclass(frozen=True)
-class Component:
+@dataclass(frozen=True, repr=False)
+class Component(Record):
     """One thing in the inventory: a package, a model, a dataset, an application.
 
     ``ref`` is the stable, unique bom-ref (derived from the purl when there is one). ``project`` is the ref of
@@ -124,8 +126,8 @@ class Component:
         return out
 
 
-@dataclass(frozen=True)
-class Project:
+@dataclass(frozen=True, repr=False)
+class Project(Record):
     """A project found under the target: a Python or Node package with its manifests and lockfiles."""
 
     ref: str
@@ -159,8 +161,8 @@ class Project:
         return out
 
 
-@dataclass(frozen=True)
-class Manifest:
+@dataclass(frozen=True, repr=False)
+class Manifest(Record):
     """A manifest file and the lockfile that locks it (``None``: no lock was found)."""
 
     path: str
@@ -172,8 +174,8 @@ class Manifest:
         return dataclasses.asdict(self)
 
 
-@dataclass(frozen=True)
-class Lockfile:
+@dataclass(frozen=True, repr=False)
+class Lockfile(Record):
     path: str
     kind: str
     project: str
@@ -183,16 +185,16 @@ class Lockfile:
         return dataclasses.asdict(self)
 
 
-@dataclass(frozen=True)
-class Endpoint:
+@dataclass(frozen=True, repr=False)
+class Endpoint(Record):
     url: str
 
     def to_json(self) -> dict[str, Any]:
         return {"url": self.url}
 
 
-@dataclass(frozen=True)
-class Service:
+@dataclass(frozen=True, repr=False)
+class Service(Record):
     """An external or exposed service: an MCP transport of the server, or a hosted AI API it calls."""
 
     ref: str
@@ -227,8 +229,8 @@ class Service:
         return out
 
 
-@dataclass(frozen=True)
-class ServerIdentity:
+@dataclass(frozen=True, repr=False)
+class ServerIdentity(Record):
     """The MCP server the target is: from pyproject.toml / package.json and the registry ``server.json``."""
 
     name: str
@@ -259,8 +261,8 @@ class ServerIdentity:
         }
 
 
-@dataclass(frozen=True)
-class CollectorError:
+@dataclass(frozen=True, repr=False)
+class CollectorError(Record):
     message: str
     file: str | None = None
     line: int | None = None
@@ -269,8 +271,8 @@ class CollectorError:
         return _prune(dataclasses.asdict(self))
 
 
-@dataclass(frozen=True)
-class CollectorRun:
+@dataclass(frozen=True, repr=False)
+class CollectorRun(Record):
     """What one collector did: ``ok``, ``failed`` (crashed or could not run), ``incomplete`` (ran, but some
     data was missing: timed out, unreachable, unparseable parts), or ``skipped`` (not applicable or not asked
     for; ``reason`` says which)."""

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from gate.collect import Collector, Inventory, Settings
 from gate.errors import GateError
 from gate.model import CollectorError, CollectorRun, Component, hash_key
+from gate.record import Record
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -43,8 +44,8 @@ EVIDENCE_COLLECTORS: list[str] = [
 DEFAULT_COLLECTOR_TIMEOUT = float(os.environ.get("GATE_COLLECTOR_TIMEOUT", "600"))
 
 
-@dataclass(frozen=True)
-class Outcome:
+@dataclass(frozen=True, repr=False)
+class Outcome(Record):
     inventory: Inventory
     document: dict[str, Any]
     sbom: dict[str, Any]

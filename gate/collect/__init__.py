@@ -32,6 +32,7 @@ from gate.model import (
     ServerIdentity,
     Service,
 )
+from gate.record import Record
 
 # Directories never descended into when discovering projects and files.
 ALWAYS_SKIPPED_DIRS = frozenset(
@@ -81,8 +82,8 @@ TEST_DIRS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Settings:
+@dataclass(frozen=True, repr=False)
+class Settings(Record):
     """Everything a run was asked to do. ``options`` holds feature-specific options by name."""
 
     target: Path

@@ -31,12 +31,13 @@ from typing import Any, Protocol
 from gate.errors import PolicyError, UsageError
 from gate.jsontext import compact
 from gate.policy.sources import Module, PolicySet, policy_cache_path
+from gate.record import Record
 
 ENGINES = ("regopy", "opa-golib", "opa", "opa-server")
 
 
-@dataclass(frozen=True)
-class Limits:
+@dataclass(frozen=True, repr=False)
+class Limits(Record):
     timeout: float = 60.0  # seconds of wall-clock time
     memory_mb: int = 2048  # resident memory of the worker
     output_mb: int = 256  # size of the response
@@ -157,8 +158,8 @@ def _limiter(limits: Limits) -> Any:
 _PRLIMIT = hasattr(resource, "prlimit")
 
 
-@dataclass
-class Finished:
+@dataclass(repr=False)
+class Finished(Record):
     returncode: int
     stdout: bytes
     stderr: str

@@ -29,6 +29,7 @@ from gate.model import Location
 from gate.policy.engine import Engine, Limits, Started, make_engine
 from gate.policy.engine import start as start_engine
 from gate.policy.sources import PolicySet, add_config_data, load_policies
+from gate.record import Record
 
 # The rule METADATA parser and the result model are loaded when the catalog is first needed: for
 # ``gate check`` that is while the policy worker evaluates, not before the gate collects.
@@ -41,8 +42,8 @@ COLLECTIONS = ("minimal", "recommended", "strict")
 DEFAULT_COLLECTION = "recommended"
 
 
-@dataclass
-class Catalog:
+@dataclass(repr=False)
+class Catalog(Record):
     """Every result rule of the loaded policies, by code, plus the modules' parsed info."""
 
     modules: list[ModuleInfo]

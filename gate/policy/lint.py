@@ -18,12 +18,13 @@ from gate.errors import PolicyError
 from gate.policy.metadata import SEVERITIES, area_of, parse_module
 from gate.policy.regotext import blank_strings_and_comments
 from gate.policy.sources import Module
+from gate.record import Record
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "input-v1.schema.json"
 
 
-@dataclass(frozen=True)
-class Finding:
+@dataclass(frozen=True, repr=False)
+class Finding(Record):
     file: str
     line: int
     level: str  # error | warning

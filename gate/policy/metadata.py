@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from gate.errors import PolicyError
 from gate.policy.result import Kind, RuleInfo, Severity
+from gate.record import Record
 
 if TYPE_CHECKING:
     from gate.policy.sources import Module
@@ -38,8 +39,8 @@ _RULE_HEAD = re.compile(r"^(?:default\s+)?([A-Za-z_]\w*)\b")
 _RESULT_RULE = re.compile(r"^(deny|warn)(?:_(\w+))?$")
 
 
-@dataclass(frozen=True)
-class RuleDef:
+@dataclass(frozen=True, repr=False)
+class RuleDef(Record):
     """A result rule found in a module, with its METADATA (empty dict when it has none)."""
 
     package: str
@@ -67,8 +68,8 @@ class RuleDef:
         return f"{self.area}.{self.short_name}" if self.short_name else None
 
 
-@dataclass
-class ModuleInfo:
+@dataclass(repr=False)
+class ModuleInfo(Record):
     file: str
     package: str
     rules: list[RuleDef] = field(default_factory=list)

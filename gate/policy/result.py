@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from gate.model import Location
+from gate.record import Record
 
 # "excepted": a deny or warn waived by an unexpired exception from the configuration; it stays in the report
 # (``original_kind`` says what the rule said, ``exception`` which waiver applied) and the decision ignores it.
@@ -18,8 +19,8 @@ EXIT_BLOCK = 1
 EXIT_ERROR = 2
 
 
-@dataclass(frozen=True)
-class RuleInfo:
+@dataclass(frozen=True, repr=False)
+class RuleInfo(Record):
     """A rule's METADATA, parsed from the Rego source in Python (the engine need not support
     ``rego.metadata``)."""
 
@@ -49,8 +50,8 @@ class RuleInfo:
         }
 
 
-@dataclass(frozen=True)
-class AppliedException:
+@dataclass(frozen=True, repr=False)
+class AppliedException(Record):
     rule: str
     match: str
     reason: str
@@ -67,8 +68,8 @@ class AppliedException:
         }
 
 
-@dataclass(frozen=True)
-class Result:
+@dataclass(frozen=True, repr=False)
+class Result(Record):
     """One outcome: a rule code, the component it is about, the message, the evidence and where it came from.
 
     ``kind`` is what counts for the decision after exceptions and effective dates; ``original_kind`` is what
@@ -109,8 +110,8 @@ class Result:
         }
 
 
-@dataclass(frozen=True)
-class Evaluation:
+@dataclass(frozen=True, repr=False)
+class Evaluation(Record):
     """Everything the policy stage produced."""
 
     results: tuple[Result, ...]

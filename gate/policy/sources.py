@@ -28,6 +28,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from gate.errors import InputError, NetworkError, PolicyError, UsageError
+from gate.record import Record
 from gate.safeio import load_json, load_yaml, parse_json, parse_yaml, read_bytes
 
 MAX_MODULE_BYTES = 4 * 1024 * 1024
@@ -37,8 +38,8 @@ MAX_BUNDLE_MEMBERS = 10_000
 DATA_NAMES = ("data.json", "data.yaml", "data.yml")
 
 
-@dataclass(frozen=True)
-class Module:
+@dataclass(frozen=True, repr=False)
+class Module(Record):
     """One Rego module: ``name`` is how it is shown (relative, stable), ``text`` its source."""
 
     name: str
@@ -46,8 +47,8 @@ class Module:
     origin: str  # "bundled", a directory, a file or a bundle
 
 
-@dataclass
-class PolicySet:
+@dataclass(repr=False)
+class PolicySet(Record):
     modules: list[Module] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)

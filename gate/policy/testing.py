@@ -28,14 +28,15 @@ from typing import Any
 
 from gate.errors import PolicyError
 from gate.policy.metadata import package_of
+from gate.record import Record
 
 _TEST_HEAD = re.compile(r"^(test_\w+)\b", re.M)
 _WITH_INPUT = re.compile(r"\bwith\s+input(\.[\w.\[\]\"]+)?\s+as\s+")
 HELPER_PREFIX = "__gate_input_"
 
 
-@dataclass(frozen=True)
-class TestCase:
+@dataclass(frozen=True, repr=False)
+class TestCase(Record):
     name: str
     line: int
     start: int  # offset of the body's "{"
@@ -44,8 +45,8 @@ class TestCase:
     partial_input: bool  # uses `with input.<path> as`
 
 
-@dataclass(frozen=True)
-class TestResult:
+@dataclass(frozen=True, repr=False)
+class TestResult(Record):
     file: str
     package: str
     name: str

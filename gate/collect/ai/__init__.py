@@ -30,6 +30,7 @@ from gate.collect.ai.build import build
 from gate.collect.ai.refs import Reference, knowledge
 from gate.errors import InputError
 from gate.model import CollectorError, CollectorRun, CollectorStatus
+from gate.record import Record
 
 if TYPE_CHECKING:
     from gate.collect.ai.python_source import PythonAnalyser
@@ -118,8 +119,8 @@ _EAGER = ("BaseSettings", "BaseModel", "getenv", "environ", "Field(")
 _JS_EXTS = frozenset({"js", "jsx", "mjs", "cjs", "ts", "tsx", "mts", "cts"})
 
 
-@dataclass
-class _Found:
+@dataclass(repr=False)
+class _Found(Record):
     refs: list[Reference] = field(default_factory=list)
     errors: list[CollectorError] = field(default_factory=list)
     strings: dict[str, tuple[str, int]] = field(default_factory=dict)

@@ -11,6 +11,7 @@ from gate.collect import Inventory
 from gate.collect.ai.refs import Reference, is_commit, knowledge
 from gate.model import Component, Hash, Location, Service, Source, hashes_json
 from gate.purl import huggingface_purl, ref_for
+from gate.record import Record
 
 if TYPE_CHECKING:
     from gate.collect.ai.resolve import HubResolver
@@ -43,8 +44,8 @@ def spdx(lic: str) -> str:
     return _SPDX.get(low, lic.strip() if " " not in lic.strip() else "LicenseRef-" + low.replace(" ", "-"))
 
 
-@dataclass
-class _Acc:
+@dataclass(repr=False)
+class _Acc(Record):
     key: tuple[str, ...]
     name: str
     kind: str

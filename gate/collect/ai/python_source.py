@@ -27,14 +27,15 @@ from gate.collect.ai.refs import (
     knowledge,
     provider_for_model,
 )
+from gate.record import Record
 
 MAX_DEPTH = 8
 MAX_CANDIDATES = 32
 MAX_STEPS = 20_000  # resolution steps per loader argument: bounds call-site fan-out on hostile code
 
 
-@dataclass(frozen=True)
-class Loader:
+@dataclass(frozen=True, repr=False)
+class Loader(Record):
     kind: str  # model | embedding | dataset
     library: str
     pos: int | None = 0
@@ -219,16 +220,16 @@ TRIGGERS = (
 
 
 # -- the project index ---------------------------------------------------------------------------------
-@dataclass
-class FieldInfo:
+@dataclass(repr=False)
+class FieldInfo(Record):
     name: str
     default: ast.expr | None
     env: str | None
     line: int
 
 
-@dataclass
-class ClassInfo:
+@dataclass(repr=False)
+class ClassInfo(Record):
     name: str
     module: ModuleInfo
     node: ast.ClassDef
@@ -240,8 +241,8 @@ class ClassInfo:
     )
 
 
-@dataclass
-class ModuleInfo:
+@dataclass(repr=False)
+class ModuleInfo(Record):
     rel: str
     dotted: str
     tree: ast.Module
@@ -257,15 +258,15 @@ class ModuleInfo:
 FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 
-@dataclass(frozen=True)
-class Ctx:
+@dataclass(frozen=True, repr=False)
+class Ctx(Record):
     mod: ModuleInfo
     func: FuncNode | None = None
     cls: ClassInfo | None = None
 
 
-@dataclass(frozen=True)
-class Cand:
+@dataclass(frozen=True, repr=False)
+class Cand(Record):
     value: str
     origin: Origin
 

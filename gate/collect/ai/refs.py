@@ -10,6 +10,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from gate.record import Record
+
 KNOWLEDGE_PATH = Path(__file__).with_name("knowledge.json")
 
 # A Hugging Face repository id: ``org/name`` (the hub's own limits: 96 characters per part).
@@ -95,8 +97,8 @@ def knowledge() -> dict[str, Any]:
     return data
 
 
-@dataclass(frozen=True)
-class Origin:
+@dataclass(frozen=True, repr=False)
+class Origin(Record):
     """Where a value was defined (a literal, a default, a settings field) and what overrides it."""
 
     file: str
@@ -105,8 +107,8 @@ class Origin:
     env: str | None = None
 
 
-@dataclass(frozen=True)
-class Reference:
+@dataclass(frozen=True, repr=False)
+class Reference(Record):
     """One use of a model, dataset or hosted AI API found in source or configuration."""
 
     kind: str  # model | embedding | dataset | api

@@ -17,6 +17,7 @@ from functools import cache
 from typing import Any
 
 from gate.collect.ai.refs import Origin, Reference, is_api_model, is_hub_id, knowledge, provider_for_model
+from gate.record import Record
 
 _MODEL_NAME = re.compile(r"model", re.IGNORECASE)
 _TRANSFORMERS_JS = ("@huggingface/transformers", "@xenova/transformers")
@@ -91,8 +92,8 @@ def _query(kind: str) -> Any:
     return ts.Query(lang, patterns)
 
 
-@dataclass(frozen=True)
-class Val:
+@dataclass(frozen=True, repr=False)
+class Val(Record):
     value: str
     line: int
     env: str | None = None

@@ -25,14 +25,15 @@ from typing import Any
 
 from gate.model import Component, Hash, Location, Lockfile, Manifest, Project, Source
 from gate.purl import npm_purl, ref_for
+from gate.record import Record
 
 EdgeKind = str  # "prod" | "optional" | "peer" | "dev"
 WS = "ws:"  # prefix of node keys that stand for an importer (a workspace project)
 NON_DEV_KINDS = frozenset({"prod", "peer", "optional"})
 
 
-@dataclass
-class Node:
+@dataclass(repr=False)
+class Node(Record):
     key: str
     name: str
     version: str | None
@@ -50,8 +51,8 @@ class Node:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
-class Importer:
+@dataclass(repr=False)
+class Importer(Record):
     path: str  # POSIX, relative to the lockfile's folder; "." is the root
     name: str | None = None
     version: str | None = None
@@ -60,8 +61,8 @@ class Importer:
     declared: bool = True  # its dev/prod split is known (from the lockfile or its package.json)
 
 
-@dataclass
-class LockGraph:
+@dataclass(repr=False)
+class LockGraph(Record):
     kind: str  # package-lock | npm-shrinkwrap | pnpm-lock | yarn-classic | yarn-berry | bun-lock | installed
     version: str | None
     nodes: dict[str, Node] = field(default_factory=dict)
@@ -104,8 +105,8 @@ NON_DEV = frozenset({"prod", "peer", "optional"})
 ALL = frozenset({"prod", "peer", "optional", "dev"})
 
 
-@dataclass
-class Reach:
+@dataclass(repr=False)
+class Reach(Record):
     required: set[str]
     production: set[str]
     everything: set[str]
@@ -165,8 +166,8 @@ _RANK = {"required": 0, "optional": 1, "peer": 2, "dev": 3, "extraneous": 4}
 MAX_LOCATIONS = 10
 
 
-@dataclass
-class Context:
+@dataclass(repr=False)
+class Context(Record):
     """Where a lockfile sits and what the user asked for."""
 
     lockfile: str  # relative to the target root, POSIX
@@ -182,8 +183,8 @@ class Context:
         return path if self.base == "." else f"{self.base}/{path}"
 
 
-@dataclass
-class Built:
+@dataclass(repr=False)
+class Built(Record):
     projects: list[Project] = field(default_factory=list)
     components: list[Component] = field(default_factory=list)
     manifests: list[Manifest] = field(default_factory=list)

@@ -30,13 +30,14 @@ from gate.collect.python.graph import (
 )
 from gate.model import CollectorError, CollectorRun, Component, Lockfile, Manifest, Project
 from gate.purl import normalize_python_name, pypi_purl, ref_for
+from gate.record import Record
 from gate.safeio import display, read_text
 
 LOCK_PRIORITY = ("uv.lock", "poetry.lock", "pylock.toml")
 
 
-@dataclass
-class _Folder:
+@dataclass(repr=False)
+class _Folder(Record):
     path: Path
     pyproject: Path | None = None
     locks: list[Path] = field(default_factory=list)

@@ -22,10 +22,11 @@ from gate.collect.python.markers import EnvironmentGrid
 from gate.errors import InputError
 from gate.model import Component, Hash, Location, Source, hash_key
 from gate.purl import normalize_python_name, pypi_purl, ref_for
+from gate.record import Record
 
 
-@dataclass
-class Edge:
+@dataclass(repr=False)
+class Edge(Record):
     """A dependency of a package or of the project: ``version``/``source`` disambiguate when a lockfile
     holds several packages of one name (uv forks); ``extras`` activate the target's optional edges."""
 
@@ -40,8 +41,8 @@ class Edge:
         return normalize_python_name(self.name)
 
 
-@dataclass
-class Package:
+@dataclass(repr=False)
+class Package(Record):
     name: str
     version: str | None
     source: Source = field(default_factory=Source)
@@ -67,8 +68,8 @@ class Package:
         return normalize_python_name(self.name)
 
 
-@dataclass
-class LockGraph:
+@dataclass(repr=False)
+class LockGraph(Record):
     """What one file says. ``production`` and ``dev`` are the roots; when a format has no edges
     (requirements, pylock without them) ``flat_scopes`` gives each package's scope directly."""
 

@@ -21,6 +21,8 @@ from functools import reduce
 from packaging.specifiers import InvalidSpecifier, Specifier
 from packaging.version import InvalidVersion, Version
 
+from gate.record import Record
+
 MAX_MARKER_CHARS = 4096
 MAX_PAREN_DEPTH = 32
 MAX_GRID_BITS = 1 << 18
@@ -55,8 +57,8 @@ class MarkerSyntaxError(ValueError):
     pass
 
 
-@dataclass(frozen=True)
-class Leaf:
+@dataclass(frozen=True, repr=False)
+class Leaf(Record):
     left: str
     op: str
     right: str

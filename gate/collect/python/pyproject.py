@@ -18,13 +18,14 @@ from gate.collect.python.graph import Edge, LockGraph, Package, check_requiremen
 from gate.errors import InputError
 from gate.model import Source
 from gate.purl import normalize_python_name
+from gate.record import Record
 from gate.safeio import parse_toml, require_mapping
 
 MAX_INCLUDE_DEPTH = 32
 
 
-@dataclass
-class Declared:
+@dataclass(repr=False)
+class Declared(Record):
     """One declared dependency."""
 
     name: str
@@ -45,8 +46,8 @@ class Declared:
         return Edge(name=self.name, extras=self.extras, marker=self.marker)
 
 
-@dataclass
-class PyProject:
+@dataclass(repr=False)
+class PyProject(Record):
     file: str
     name: str | None = None
     version: str | None = None

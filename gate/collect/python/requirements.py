@@ -19,6 +19,7 @@ from gate.collect.python.graph import Edge, LockGraph, Package, check_requiremen
 from gate.errors import InputError
 from gate.model import Hash, Source
 from gate.purl import normalize_python_name
+from gate.record import Record
 from gate.safeio import display, is_within, load_toml, read_text
 
 MAX_INCLUDES = 256
@@ -41,8 +42,8 @@ def is_dev_file(name: str) -> bool:
     return bool(_DEV_NAME.search(name.lower().removesuffix(".txt").removesuffix(".in")))
 
 
-@dataclass
-class _Line:
+@dataclass(repr=False)
+class _Line(Record):
     text: str
     line: int
     comments: list[str] = field(default_factory=list)
@@ -146,8 +147,8 @@ def _local_project(folder: Path, root: Path) -> tuple[str | None, str | None]:
     return None, None
 
 
-@dataclass
-class RequirementsResult:
+@dataclass(repr=False)
+class RequirementsResult(Record):
     graph: LockGraph
     files: list[str]  # every file read (the top file and its includes), relative
     errors: list[tuple[str, str, int | None]] = field(default_factory=list)  # (message, file, line)

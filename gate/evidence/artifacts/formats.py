@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
 
 from gate.errors import InputError
+from gate.record import Record
 from gate.safeio import parse_json
 
 if TYPE_CHECKING:
@@ -126,8 +127,8 @@ class Hostile(Exception):
     """The file's structure is forged or would exhaust time or memory: reported as a finding."""
 
 
-@dataclass
-class Artifact:
+@dataclass(repr=False)
+class Artifact(Record):
     """One model or data file: its format, header metadata, pickle scan and problems."""
 
     rel: str

@@ -14,6 +14,8 @@ import pickletools
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from gate.record import Record
+
 # picklescan logs every finding at WARNING; the findings are reported as data instead.
 logging.getLogger("picklescan").setLevel(logging.CRITICAL)
 
@@ -26,8 +28,8 @@ def _scanner() -> Any:
     return scanner
 
 
-@dataclass
-class PickleScan:
+@dataclass(repr=False)
+class PickleScan(Record):
     status: str  # clean | suspicious | dangerous | error
     scanned: list[str] = field(default_factory=list)
     dangerous: list[str] = field(default_factory=list)

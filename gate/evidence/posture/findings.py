@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from gate.record import Record
+
 # rule id -> (title, severity, what the rule means and why it matters)
 RULES: dict[str, tuple[str, str, str]] = {
     "token_passthrough": (
@@ -121,8 +123,8 @@ RULES: dict[str, tuple[str, str, str]] = {
 }
 
 
-@dataclass(frozen=True, order=True)
-class Finding:
+@dataclass(frozen=True, order=True, repr=False)
+class Finding(Record):
     """One static or configuration finding: a rule, where, the offending text and why it matters."""
 
     file: str

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from gate.evidence.posture import secrets
 from gate.evidence.posture.findings import Finding, snippet_of
 from gate.lazyre import lazy
+from gate.record import Record
 
 AUTH_KEYS = frozenset({"authorization", "http_authorization"})
 SESSION_KEYS = frozenset({"mcp-session-id", "http_mcp_session_id"})
@@ -235,14 +236,14 @@ def last_name(node: ast.AST) -> str:
 FuncDef = ast.FunctionDef | ast.AsyncFunctionDef
 
 
-@dataclass
-class Hit:
+@dataclass(repr=False)
+class Hit(Record):
     node: ast.AST
     what: str
 
 
-@dataclass
-class Taint:
+@dataclass(repr=False)
+class Taint(Record):
     """One taint problem: what starts a flow (source), what ends it (sinks), what stops it (sanitizers)."""
 
     is_source: Callable[[ast.expr, Module], bool]
@@ -250,8 +251,8 @@ class Taint:
     sanitizers: frozenset[str] = SANITIZERS
 
 
-@dataclass
-class Summary:
+@dataclass(repr=False)
+class Summary(Record):
     returns: bool = False
     hits: list[Hit] = field(default_factory=list)
 

@@ -7,13 +7,14 @@ from pathlib import Path
 
 from gate.errors import InputError
 from gate.hashing import hash_files_multi
+from gate.record import Record
 
 # Digests computed for every artifact: sha256 (Sigstore, PyPI, SLSA) and sha512 (npm integrity).
 ARTIFACT_ALGORITHMS = ("sha256", "sha512")
 
 
-@dataclass(frozen=True)
-class Artifact:
+@dataclass(frozen=True, repr=False)
+class Artifact(Record):
     name: str | None
     digests: dict[str, str] = field(default_factory=dict)
     path: Path | None = None

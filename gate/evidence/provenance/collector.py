@@ -33,6 +33,7 @@ from gate.evidence.provenance.verify import (
     verify_model_path,
 )
 from gate.model import CollectorError, CollectorRun, Component
+from gate.record import Record
 from gate.safeio import parse_json, read_text
 from gate.sbom.extensions import provenance_properties
 
@@ -73,8 +74,8 @@ MODEL_SUFFIXES = (
 MODEL_COMPONENT_TYPES = {"machine-learning-model", "model"}
 
 
-@dataclass
-class _Found:
+@dataclass(repr=False)
+class _Found(Record):
     path: Path
     rel: str
     kind: str  # "release" | "model" | "lockfile-artifact"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gate.evidence.provenance.result import Slsa
+from gate.record import Record
 
 INTOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
 STATEMENT_TYPES = ("https://in-toto.io/Statement/v1", "https://in-toto.io/Statement/v0.1")
@@ -27,8 +28,8 @@ class StatementError(ValueError):
     """The payload is not a usable in-toto statement."""
 
 
-@dataclass(frozen=True)
-class Statement:
+@dataclass(frozen=True, repr=False)
+class Statement(Record):
     type: str
     predicate_type: str
     subjects: tuple[dict[str, Any], ...]

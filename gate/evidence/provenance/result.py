@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from gate.record import Record
+
 Status = Literal["verified", "failed", "unverifiable", "unsupported", "absent"]
 STATUSES: tuple[Status, ...] = ("verified", "failed", "unverifiable", "unsupported", "absent")
 
@@ -46,8 +48,8 @@ EXIT_BY_STATUS: dict[str, int] = {
 }
 
 
-@dataclass(frozen=True)
-class Subject:
+@dataclass(frozen=True, repr=False)
+class Subject(Record):
     """What the evidence is about: an artifact name and its digests (``{"sha256": hex, ...}``)."""
 
     name: str | None = None
@@ -57,8 +59,8 @@ class Subject:
         return {"name": self.name, "digest": dict(sorted(self.digest.items()))}
 
 
-@dataclass(frozen=True)
-class Signer:
+@dataclass(frozen=True, repr=False)
+class Signer(Record):
     """Who signed: the certificate identity (SAN), the OIDC issuer and every Fulcio claim, or the key."""
 
     identity: str | None = None
@@ -83,8 +85,8 @@ class Signer:
         }
 
 
-@dataclass(frozen=True)
-class Slsa:
+@dataclass(frozen=True, repr=False)
+class Slsa(Record):
     """SLSA provenance fields surfaced for policy (v1, with v0.2 mapped onto the same names)."""
 
     predicate_type: str | None = None
@@ -102,8 +104,8 @@ class Slsa:
         return dict(vars(self))
 
 
-@dataclass(frozen=True)
-class Verification:
+@dataclass(frozen=True, repr=False)
+class Verification(Record):
     """One verification outcome. ``to_json()`` is its form in the evidence document and in ``gate verify``."""
 
     status: Status

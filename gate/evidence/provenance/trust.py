@@ -16,14 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from gate.errors import InputError
+from gate.record import Record
 from gate.safeio import parse_json, read_text
 
 PINNED_NAME = "sigstore-production (pinned)"
 CLIENT_TRUST_CONFIG_MEDIA_TYPE = "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json"
 
 
-@dataclass(frozen=True)
-class TrustRoot:
+@dataclass(frozen=True, repr=False)
+class TrustRoot(Record):
     """A parsed trusted root: its label for evidence, its raw JSON and its digest."""
 
     label: str

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gate.errors import InputError
+from gate.record import Record
 from gate.safeio import parse_json, read_text
 
 if TYPE_CHECKING:
@@ -33,8 +34,8 @@ SIDECAR_SUFFIXES = (
 MODEL_SIGNATURE = "model.sig"
 
 
-@dataclass(frozen=True)
-class Expectation:
+@dataclass(frozen=True, repr=False)
+class Expectation(Record):
     """What the caller requires beyond a valid signature (all optional; policy judges the rest)."""
 
     identity: str | None = None

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gate.evidence.tools.normalize import normalise
+from gate.record import Record
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 RANK = {s: n for n, s in enumerate(SEVERITIES)}
@@ -59,8 +60,8 @@ class _Pre:
         return self.regex.search(text) if self._maybe(text) else None
 
 
-@dataclass(frozen=True)
-class Finding:
+@dataclass(frozen=True, repr=False)
+class Finding(Record):
     detector: str
     severity: str
     field: str
@@ -552,8 +553,8 @@ _SHADOW_HIGH_SCAN: list[Any] = [
 _DIRECTIVE_SCAN: list[Any] = [*DIRECTIVE[:2], _Pre(DIRECTIVE[2], (":", "]")), *DIRECTIVE[3:]]
 
 
-@dataclass
-class _Hit:
+@dataclass(repr=False)
+class _Hit(Record):
     category: str
     detector: str
     severity: str

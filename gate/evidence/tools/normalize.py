@@ -18,6 +18,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from gate.record import Record
+
 # Only this much of a field is analysed; the rest is reported as oversized (a context-flooding attempt).
 MAX_ANALYSED_CHARS = 256 * 1024
 OVERSIZED_CHARS = 64 * 1024
@@ -60,8 +62,8 @@ _WORD_RE = re.compile(r"\w+", re.U)
 _ASCII_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-@dataclass(frozen=True)
-class Obfuscation:
+@dataclass(frozen=True, repr=False)
+class Obfuscation(Record):
     """A hiding technique found in the text (becomes a finding)."""
 
     detector: str
@@ -72,8 +74,8 @@ class Obfuscation:
     start: int | None = None
 
 
-@dataclass(frozen=True)
-class Hidden:
+@dataclass(frozen=True, repr=False)
+class Hidden(Record):
     """A part of the text a person would not see (or not read as text), decoded."""
 
     technique: str
@@ -81,8 +83,8 @@ class Hidden:
     start: int | None = None
 
 
-@dataclass
-class Normalised:
+@dataclass(repr=False)
+class Normalised(Record):
     original: str
     text: str  # what the detectors read: invisible characters removed, homoglyphs folded, NFKC
     hidden: list[Hidden] = field(default_factory=list)

@@ -20,10 +20,11 @@ from typing import Any
 
 from gate.evidence.vulns.common import SEVERITY_ORDER
 from gate.evidence.vulns.versions import SemVer, UnparseableVersion, normalize_name, parse
+from gate.record import Record
 
 
-@dataclass(frozen=True)
-class Match:
+@dataclass(frozen=True, repr=False)
+class Match(Record):
     """One record that affects one package version."""
 
     record: dict[str, Any]
@@ -40,8 +41,8 @@ class Match:
         return frozenset(record_ids(self.record))
 
 
-@dataclass(frozen=True)
-class Severity:
+@dataclass(frozen=True, repr=False)
+class Severity(Record):
     severity: str = "unknown"  # critical | high | medium | low | none | unknown
     score: float | None = None
     vector: str | None = None
@@ -56,8 +57,8 @@ class Severity:
         }
 
 
-@dataclass
-class Finding:
+@dataclass(repr=False)
+class Finding(Record):
     """One vulnerability of one component: every matched record of an alias group merged."""
 
     id: str

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from gate.record import Record
+
 if TYPE_CHECKING:
     from gate.evidence.vulns.osv import Match
 
@@ -20,8 +22,8 @@ class SourceError(Exception):
     """The source as a whole is unusable (missing, corrupt, half-written, unreachable)."""
 
 
-@dataclass(frozen=True)
-class Query:
+@dataclass(frozen=True, repr=False)
+class Query(Record):
     """One package version to check. ``key`` is the normalised name; ``version`` is already parsed for the
     ecosystem (unparseable versions never reach a source)."""
 
@@ -32,8 +34,8 @@ class Query:
     version: Any = field(compare=False, hash=False)
 
 
-@dataclass
-class Answer:
+@dataclass(repr=False)
+class Answer(Record):
     matches: list[Match] = field(default_factory=list)
     unchecked: str | None = None  # why this query could not be answered
 

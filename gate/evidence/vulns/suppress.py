@@ -23,6 +23,7 @@ from packageurl import PackageURL
 from gate.config import RuleException
 from gate.errors import InputError
 from gate.purl import normalize_python_name
+from gate.record import Record
 from gate.safeio import load_json
 
 # The codes of the bundled vulnerability rules (policies/vulns/vulns.rego).
@@ -32,8 +33,8 @@ CDX_SUPPRESSING = {"not_affected", "false_positive", "resolved", "resolved_with_
 OPENVEX_SUPPRESSING = {"not_affected", "fixed"}
 
 
-@dataclass(frozen=True)
-class VexStatement:
+@dataclass(frozen=True, repr=False)
+class VexStatement(Record):
     vulnerability: str
     products: tuple[str, ...]  # purls or bom-refs
     status: str

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from gate.collect import Inventory, Settings, walk_files
 from gate.errors import GateError, InputError, UsageError
 from gate.model import CollectorError, CollectorRun, Location
+from gate.record import Record
 from gate.sbom.extensions import tool_surface_properties
 
 if TYPE_CHECKING:
@@ -36,8 +37,8 @@ TS_SUFFIXES = {".ts", ".mts", ".cts", ".js", ".mjs", ".cjs", ".tsx"}
 MAX_SOURCE_FILES = 5000
 
 
-@dataclass
-class Extraction:
+@dataclass(repr=False)
+class Extraction(Record):
     surface: Surface
     source: dict[str, Any] = field(default_factory=dict)
     identity_diff: list[dict[str, Any]] = field(default_factory=list)

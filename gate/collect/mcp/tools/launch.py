@@ -35,6 +35,7 @@ from urllib.parse import urlparse
 
 from gate.collect.mcp.tools.surface import Surface, surface_from_json
 from gate.errors import UsageError
+from gate.record import Record
 
 DEFAULT_TIMEOUT = float(os.environ.get("GATE_LAUNCH_TIMEOUT", "30"))
 MAX_WORKER_RSS = int(os.environ.get("GATE_LAUNCH_MAX_RSS_MB", "768")) * 1024 * 1024
@@ -46,8 +47,8 @@ IDENTITIES = (
 _KEEP_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "SYSTEMROOT", "PATHEXT")
 
 
-@dataclass
-class LaunchResult:
+@dataclass(repr=False)
+class LaunchResult(Record):
     surface: Surface | None
     identity_diff: list[dict[str, Any]] = field(default_factory=list)
     evidence: dict[str, Any] = field(default_factory=dict)

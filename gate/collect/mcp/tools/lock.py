@@ -30,6 +30,7 @@ from gate.collect.mcp.tools.surface import (
 )
 from gate.errors import InputError
 from gate.model import Location
+from gate.record import Record
 from gate.safeio import load_json, require_mapping
 
 LOCK_SCHEMA = "gate/mcp-tools-lock/v1"
@@ -37,8 +38,8 @@ RENAME_SIMILARITY = 0.7
 MAX_FIELD_DIFFS = 50
 
 
-@dataclass(frozen=True)
-class LockedItem:
+@dataclass(frozen=True, repr=False)
+class LockedItem(Record):
     kind: Kind
     key: str
     digest: str
@@ -46,16 +47,16 @@ class LockedItem:
     location: dict[str, Any] | None = None
 
 
-@dataclass
-class Lock:
+@dataclass(repr=False)
+class Lock(Record):
     items: dict[tuple[Kind, str], LockedItem] = field(default_factory=dict)
     instructions: str | None = None
     instructions_digest: str | None = None
     path: str = LOCK_NAME
 
 
-@dataclass(frozen=True)
-class Change:
+@dataclass(frozen=True, repr=False)
+class Change(Record):
     """One difference between the lock and the current surface."""
 
     change: str  # added | removed | changed | renamed | instructions

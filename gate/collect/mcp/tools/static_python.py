@@ -35,6 +35,7 @@ from typing import Any
 from gate.collect.mcp.tools.surface import Item, Kind, Surface
 from gate.errors import InputError
 from gate.model import Location
+from gate.record import Record
 from gate.safeio import read_text
 
 log = logging.getLogger(__name__)
@@ -101,8 +102,8 @@ class _Unresolved(Exception):
     pass
 
 
-@dataclass
-class _Module:
+@dataclass(repr=False)
+class _Module(Record):
     path: Path
     shown: str
     tree: ast.Module
@@ -416,8 +417,8 @@ def _stand_in(fn: ast.FunctionDef | ast.AsyncFunctionDef, mod: _Module, notes: l
 # -- discovery --------------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Decl:
+@dataclass(repr=False)
+class _Decl(Record):
     kind: str  # tool | prompt | resource
     fn: ast.FunctionDef | ast.AsyncFunctionDef
     call: ast.Call | None

@@ -26,6 +26,7 @@ from typing import Any
 from gate.collect.mcp.tools.surface import Item, Kind, Surface
 from gate.errors import InputError
 from gate.model import Location
+from gate.record import Record
 from gate.safeio import read_text
 
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
@@ -64,8 +65,8 @@ def _parser(suffix: str) -> Any:
     return _PARSERS[key]
 
 
-@dataclass
-class _Ctx:
+@dataclass(repr=False)
+class _Ctx(Record):
     shown: str
     consts: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -165,8 +166,8 @@ def _key(node: Any) -> str:
 # -- zod --------------------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Zod:
+@dataclass(repr=False)
+class _Zod(Record):
     schema: dict[str, Any]
     optional: bool = False
 

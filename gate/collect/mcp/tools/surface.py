@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from gate.errors import InputError
 from gate.model import Location
+from gate.record import Record
 from gate.safeio import load_json
 
 Kind = Literal["tool", "prompt", "resource", "resource_template"]
@@ -51,8 +52,8 @@ IDENTITY: dict[Kind, str] = {
 MAX_ITEMS = int(os.environ.get("GATE_MAX_TOOLS", "20000"))
 
 
-@dataclass(frozen=True)
-class Item:
+@dataclass(frozen=True, repr=False)
+class Item(Record):
     """One tool, prompt, resource or resource template in its MCP wire form."""
 
     kind: Kind
@@ -80,8 +81,8 @@ class Item:
         return digest_of(self.pinned())
 
 
-@dataclass
-class Surface:
+@dataclass(repr=False)
+class Surface(Record):
     """The whole surface of one server (or of every server found under a project)."""
 
     items: list[Item] = field(default_factory=list)

@@ -43,6 +43,7 @@ from gate import __version__
 from gate.errors import UsageError
 from gate.evidence.posture.probe.http import Exchange, loopback_target, request
 from gate.evidence.posture.probe.servers import AuthorizationServer, RecordingProxy
+from gate.record import Record
 
 PROTOCOL_VERSION = "2025-11-25"
 FOREIGN_ORIGIN = "http://gate-probe.invalid"
@@ -65,8 +66,8 @@ CHECKS: dict[str, tuple[str, str]] = {
 }
 
 
-@dataclass
-class ProbeResult:
+@dataclass(repr=False)
+class ProbeResult(Record):
     check: str
     status: str  # pass | fail | skipped | error
     message: str
@@ -89,8 +90,8 @@ class ProbeResult:
         return out
 
 
-@dataclass
-class ProbeReport:
+@dataclass(repr=False)
+class ProbeReport(Record):
     url: str
     results: list[ProbeResult]
     error: str | None = None

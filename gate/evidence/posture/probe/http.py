@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from gate.errors import UsageError
+from gate.record import Record
 
 MAX_RESPONSE_BYTES = 256 * 1024
 DEFAULT_TIMEOUT = 3.0
@@ -53,8 +54,8 @@ def loopback_target(url: str) -> tuple[str, str, int, str]:
     return parts.scheme, address, port, path
 
 
-@dataclass
-class Exchange:
+@dataclass(repr=False)
+class Exchange(Record):
     """One request and its response (or why there was none)."""
 
     method: str

@@ -15,6 +15,8 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from gate.record import Record
+
 
 class _Quiet(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
@@ -102,8 +104,8 @@ class AuthorizationServer:
         self.server.server_close()
 
 
-@dataclass
-class Recorded:
+@dataclass(repr=False)
+class Recorded(Record):
     method: str
     target: str
     headers: dict[str, str] = field(default_factory=dict)
