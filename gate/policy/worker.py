@@ -241,7 +241,21 @@ def _write(out: TextIO, obj: dict[str, Any]) -> None:
     out.flush()
 
 
+def _no_uname_subprocess() -> None:
+    """regopy picks its library with ``platform.uname()[0]``. Indexing builds the whole tuple, whose
+    ``processor`` field runs ``uname -p`` in a child process the first time (10 ms of every worker start).
+    The field is filled in first, blank, as ``platform`` does when ``uname -p`` knows no answer; nothing in
+    the worker reads it."""
+    import platform
+
+    try:
+        platform.uname().__dict__.setdefault("processor", "")
+    except AttributeError:  # pragma: no cover - a Python whose uname_result has no instance dict
+        pass
+
+
 def main() -> int:
+    _no_uname_subprocess()
     # Keep the response channel private: the engine's stdout goes to stderr from here on.
     resp_fd = os.dup(1)
     os.dup2(2, 1)

@@ -162,3 +162,20 @@ def test_check_starts_the_worker_and_cancels_it_when_collection_fails(tmp_path, 
     assert result.exit_code == 2 and "binary content" in result.output
     assert started
     assert all(s._proc is None for s in sessions)
+
+
+def test_worker_start_runs_no_uname_subprocess() -> None:
+    # regopy indexes platform.uname(), which would run `uname -p` in a child process on first use.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, platform\n"
+        "from gate.policy.worker import _no_uname_subprocess\n"
+        "_no_uname_subprocess()\n"
+        "assert platform.uname()[0]\n"
+        "print('subprocess' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-s", "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
