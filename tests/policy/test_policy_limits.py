@@ -116,3 +116,19 @@ def test_cli_exits_2_on_a_runaway_policy(tmp_path, make_document, monkeypatch):
     result = CliRunner().invoke(cli, ["policy", "eval", "--input", str(doc), "--policy", str(pol)])
     assert result.exit_code == 2, result.output
     assert "timed out" in result.output
+
+
+def test_worker_files_are_anonymous_and_in_the_temporary_directory(tmp_path, monkeypatch) -> None:
+    import os
+
+    from gate.policy.engine import anonymous_file, temp_dir
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    assert temp_dir() == str(tmp_path)
+    with anonymous_file() as fh:
+        fh.write(b"answer")
+        fh.seek(0)
+        assert fh.read() == b"answer"
+        assert os.listdir(tmp_path) == []  # nothing left by name, even while open
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "missing"))
+    assert temp_dir() != str(tmp_path / "missing")
