@@ -160,3 +160,15 @@ def test_evidence_occurrences_are_sorted_in_every_component_tree() -> None:
     for c in seen:
         locations = [o["location"] for o in c["evidence"]["occurrences"]]
         assert locations == sorted(locations)
+
+
+def test_schema_uri_is_the_library_writers() -> None:
+    from cyclonedx.model.bom import Bom
+    from cyclonedx.output.json import SCHEMA_VERSIONS, JsonV1Dot6
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.schema.schema import SchemaVersion1Dot6
+
+    from gate.sbom.writer import SCHEMA_URI
+
+    assert JsonV1Dot6(Bom())._get_schema_uri() == SCHEMA_URI
+    assert SCHEMA_VERSIONS[SchemaVersion.V1_6] is SchemaVersion1Dot6
