@@ -134,7 +134,7 @@ LOCAL_HOST = lazy(
 )
 NAMESPACE_HOSTS = lazy(
     r"(^|\.)(w3\.org|json-schema\.org|xmlsoap\.org|purl\.org|xmlns\.com|adobe\.com|microsoft\.com|"
-    r"apache\.org|opensource\.org|schema\.org|ietf\.org|openid\.net|oasis-open\.org)$",
+    r"apache\.org|opensource\.org|schema\.org|ietf\.org|openid\.net|oasis-open\.org|cyclonedx\.org|spdx\.org)$",
     re.IGNORECASE,
 )
 

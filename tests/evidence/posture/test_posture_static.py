@@ -147,3 +147,13 @@ def test_unparseable_and_binary_sources_do_not_stop_the_scan(tmp_path: Path) -> 
     assert findings == []
     assert [e.file for e in errors] == ["binary.js", "broken.py", "deep.py", "deep.ts"]
     assert "not valid Python (line 1)" in errors[1].message
+
+
+def test_sbom_schema_identifiers_are_not_plain_http_endpoints() -> None:
+    # CycloneDX and SPDX name their schemas and namespaces with http:// URIs that nothing connects to.
+    from gate.evidence.posture.pyrules import is_remote_plain_http
+
+    assert not is_remote_plain_http("http://cyclonedx.org/schema/bom-1.6.schema.json")
+    assert not is_remote_plain_http("http://spdx.org/rdf/terms#")
+    assert is_remote_plain_http("http://cyclonedx.org.attacker.example.com/")  # not the host itself
+    assert is_remote_plain_http("http://api.vendor.com/v1")
