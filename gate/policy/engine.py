@@ -66,21 +66,34 @@ class Engine(Protocol):
 
 
 class Started(Protocol):
-    """An evaluation whose policies are known and whose input is not yet: the engine may get ready."""
+    """An evaluation whose policies are known and whose input is not yet: the engine may get ready.
+    ``send`` hands the input over (a worker starts on it at once), ``wait`` returns the value;
+    ``evaluate`` is both."""
 
     def evaluate(self, input_doc: Any) -> Any: ...
+
+    def send(self, input_doc: Any) -> None: ...
+
+    def wait(self) -> Any: ...
 
     def cancel(self) -> None: ...
 
 
 class Deferred:
-    """:class:`Started` for engines with nothing to do before the input: evaluate when it comes."""
+    """:class:`Started` for engines with nothing to do before the input: evaluate when it is waited for."""
 
     def __init__(self, engine: Engine, modules: list[Module], data: dict[str, Any], ref: str) -> None:
         self.engine, self.modules, self.data, self.ref = engine, modules, data, ref
+        self._input: Any = None
 
     def evaluate(self, input_doc: Any) -> Any:
         return self.engine.evaluate(self.modules, self.data, input_doc, self.ref)
+
+    def send(self, input_doc: Any) -> None:
+        self._input = input_doc
+
+    def wait(self) -> Any:
+        return self.evaluate(self._input)
 
     def cancel(self) -> None:
         pass

@@ -26,7 +26,7 @@ from gate.clock import today
 from gate.config import RuleException
 from gate.errors import PolicyError, UsageError
 from gate.model import Location
-from gate.policy.engine import Engine, Limits, Started, make_engine
+from gate.policy.engine import Deferred, Engine, Limits, Started, make_engine
 from gate.policy.engine import start as start_engine
 from gate.policy.sources import PolicySet, add_config_data, load_policies
 from gate.record import Record
@@ -256,28 +256,17 @@ def submit(
     on: dt.date | None = None,
     started: Started | None = None,
 ) -> Callable[[], Evaluation]:
-    """Hand ``document`` to a started worker engine now; the returned function waits for its answer and
-    decides. Without a ``catalog`` the policies' METADATA is read in that function, before the wait, while
-    the worker evaluates. Other engines evaluate when the function is called."""
-    send = getattr(started, "send", None)
-    if started is not None and send is not None:
-        send(document)
+    """Hand ``document`` to the engine now; the returned function waits for its answer and decides. A worker
+    engine evaluates from here on; without a ``catalog`` the policies' METADATA is read in that function,
+    before the wait, meanwhile. Engines with nothing started evaluate when the function is called."""
+    session = started or Deferred(eng, ps.modules, ps.data, RULES_REF)
+    session.send(document)
 
-        def answer() -> Evaluation:
-            built = catalog or Catalog.build(ps)
-            value = started.wait()  # type: ignore[attr-defined]
-            return _decide(document, value, ps, built, eng, collection, exceptions, on)
+    def answer() -> Evaluation:
+        built = catalog or Catalog.build(ps)
+        return _decide(document, session.wait(), ps, built, eng, collection, exceptions, on)
 
-        return answer
-
-    def evaluate_now() -> Evaluation:
-        if started is not None:
-            value = started.evaluate(document)
-        else:
-            value = eng.evaluate(ps.modules, ps.data, document, RULES_REF)
-        return _decide(document, value, ps, catalog or Catalog.build(ps), eng, collection, exceptions, on)
-
-    return evaluate_now
+    return answer
 
 
 def _decide(
